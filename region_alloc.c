@@ -1,0 +1,896 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * traceregion - bump-pointer region allocator for tracing code
+ *
+ * A port of the Go runtime's traceRegionAlloc (runtime/traceregion.go) to the
+ * kernel.  A region carves small records out of REGION_BLOCK_SIZE blocks
+ * obtained from vmalloc and frees all of them at once with region_drop().
+ *
+ * Algorithm (as in Go):
+ *  - a request is rounded up to 8 bytes and served by one
+ *    atomic_long_add_return() on the current block's offset; if the result
+ *    still fits, that is the whole fast path;
+ *  - otherwise the install lock is taken, the current block is re-checked
+ *    (another CPU may have installed a block meanwhile), the full block is
+ *    retired to the full list and a fresh block is made current, with the
+ *    request carved from it before it is published.
+ *
+ * Kernel rules the Go code does not face:
+ *  - vmalloc() and vfree() may sleep: they are never called under the install
+ *    lock nor from a caller that cannot sleep.  Non-blocking callers take a
+ *    spare zeroed block from the region's reserve; the reserve is refilled
+ *    from process context (irq_work, which is NMI-safe, queues a work item).
+ *  - In NMI the install lock is only try-locked; failure returns NULL.
+ *  - A drop fences new allocations (they return NULL), waits for every
+ *    region_alloc() in flight (RCU), lets the owner forget its pointers when
+ *    the drop came from debugfs, frees the blocks, then lifts the fence.
+ *  - Every NULL return is counted by cause; nothing here BUG()s on a
+ *    caller's mistake.
+ *
+ * Context and locking rules:
+ *  - region_alloc() may be called from any context, NMI included, with a gfp
+ *    that matches the context: a blocking gfp (GFP_KERNEL) only where the
+ *    caller may sleep.  Its fast path and its non-blocking slow path run
+ *    inside rcu_read_lock(); that read-side section is what region_drop()
+ *    and region_destroy() wait for.
+ *  - region_create(), region_drop() and region_destroy() sleep.  Drop and
+ *    destroy of one region are serialised by region->drop_mutex.
+ *  - region_get_stats() may be called from any context but NMI.
+ *  - region->lock (raw, irqsave) guards ->cur updates, the full and spare
+ *    lists and the block counters.  It nests inside rcu_read_lock() and
+ *    nothing is taken under it.
+ *  - region_mutex guards region_list and the name space; it is never taken
+ *    under region->lock or region->drop_mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/hardirq.h>
+#include <linux/irq_work.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "region_alloc.h"
+
+/**
+ * struct region_block - one block: a header, then the data handed out
+ * @node: link on region->full or region->spare, under region->lock
+ * @off: bytes of @data handed out or claimed; grows past
+ *	%REGION_MAX_ALLOC once the block is full and then only grows
+ * @hdr: pads the header to %REGION_BLOCK_HDR bytes
+ * @data: the records
+ */
+struct region_block {
+	union {
+		struct {
+			struct list_head node;
+			atomic_long_t off;
+		};
+		u8 hdr[REGION_BLOCK_HDR];
+	};
+	u8 data[];
+};
+
+static_assert(sizeof(struct region_block) == REGION_BLOCK_HDR);
+
+/* Per-CPU counters, so that statistics stay off the shared cache lines. */
+struct region_pcpu {
+	u64 allocs;
+	u64 bytes;
+	u64 fail[REGION_FAIL_NR];
+};
+
+/* Internal verdict of region_install(): the caller must vmalloc a block. */
+#define REGION_NEED_BLOCK	REGION_FAIL_NR
+
+struct region {
+	/* Read on the fast path. */
+	struct region_block __rcu *cur;
+	bool fenced;
+	struct region_pcpu __percpu *pcpu;
+
+	raw_spinlock_t lock;
+	struct list_head full;
+	struct list_head spare;
+	/* Blocks in use: ->cur and the full list. */
+	unsigned long nr_in_use;
+	unsigned int nr_spare;
+	/* In use + spare + being vmalloc'ed: what ->max_blocks caps. */
+	unsigned long nr_total;
+	unsigned long max_blocks;
+	unsigned int reserve_target;
+	u64 installs;
+	u64 recycled;
+	u64 drops;
+	/* Sum of per-CPU bytes when the last drop freed the blocks. */
+	u64 bytes_at_drop;
+
+	atomic_long_t vmallocs;
+	atomic_long_t vfrees;
+
+	struct irq_work refill_iw;
+	struct work_struct refill_work;
+	/* Serialises drop and destroy; held across the fence. */
+	struct mutex drop_mutex;
+
+	void (*on_drop)(struct region *r, void *priv);
+	void *priv;
+
+	struct list_head link;
+	struct dentry *dir;
+	char name[REGION_NAME_MAX + 1];
+};
+
+static LIST_HEAD(region_list);
+static DEFINE_MUTEX(region_mutex);
+static struct dentry *region_debugfs_root;
+
+static const char * const region_fail_names[REGION_FAIL_NR] = {
+	[REGION_FAIL_TOO_LARGE]		= "too_large",
+	[REGION_FAIL_NO_RESERVE]	= "no_reserve",
+	[REGION_FAIL_CAP]		= "cap",
+	[REGION_FAIL_DROPPING]		= "dropping",
+	[REGION_FAIL_VMALLOC]		= "vmalloc",
+	[REGION_FAIL_NMI_BUSY]		= "nmi_busy",
+};
+
+/**
+ * region_fail_name() - name of a failure cause, as shown in debugfs
+ * @cause: the cause
+ *
+ * Context: any.
+ * Return: a static string, "unknown" for an out-of-range @cause.
+ */
+const char *region_fail_name(enum region_fail_cause cause)
+{
+	if ((unsigned int)cause >= REGION_FAIL_NR)
+		return "unknown";
+	return region_fail_names[cause];
+}
+EXPORT_SYMBOL_GPL(region_fail_name);
+
+/* Blocks: the only places that call vmalloc and vfree. */
+
+static struct region_block *region_block_new(struct region *r, gfp_t gfp)
+{
+	struct region_block *b;
+
+	b = __vmalloc(REGION_BLOCK_SIZE,
+		      GFP_KERNEL | __GFP_ZERO | (gfp & __GFP_NOWARN));
+	if (b)
+		atomic_long_inc(&r->vmallocs);
+	return b;
+}
+
+static void region_block_free(struct region *r, struct region_block *b)
+{
+	vfree(b);
+	atomic_long_inc(&r->vfrees);
+}
+
+static void *region_fail(struct region *r, enum region_fail_cause cause)
+{
+	this_cpu_inc(r->pcpu->fail[cause]);
+	return NULL;
+}
+
+/*
+ * Carve @n bytes from @b.  The offset only grows: once an add has taken it
+ * past REGION_MAX_ALLOC every later add fails too, so a retired block can be
+ * bumped by a CPU holding a stale pointer without handing out anything.
+ */
+static __always_inline void *region_block_bump(struct region_block *b,
+					       unsigned long n)
+{
+	long end = atomic_long_add_return(n, &b->off);
+
+	if (likely(end <= REGION_MAX_ALLOC))
+		return b->data + end - n;
+	return NULL;
+}
+
+static bool region_want_refill(struct region *r)
+{
+	lockdep_assert_held(&r->lock);
+	return r->nr_spare < r->reserve_target &&
+	       (!r->max_blocks || r->nr_total < r->max_blocks);
+}
+
+/*
+ * The slow path under the install lock.  Called inside rcu_read_lock(), so a
+ * block installed here cannot be freed by a drop before this caller's
+ * region_alloc() has returned.
+ *
+ * Uses *@fresh (a block the caller vmalloc'ed) or a spare block.  When the
+ * caller may sleep and has neither, reserves a slot against the cap and
+ * returns NULL with REGION_NEED_BLOCK: the caller vmallocs outside the lock
+ * and comes back.
+ */
+static void *region_install(struct region *r, unsigned long n,
+			    struct region_block **fresh, bool can_block,
+			    unsigned int *cause)
+{
+	struct region_block *b, *nb;
+	unsigned long flags;
+	bool kick = false;
+	void *p = NULL;
+
+	/* No spinning in NMI: the lock holder may be the CPU we interrupted. */
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&r->lock, flags)) {
+			*cause = REGION_FAIL_NMI_BUSY;
+			return NULL;
+		}
+	} else {
+		raw_spin_lock_irqsave(&r->lock, flags);
+	}
+
+	if (READ_ONCE(r->fenced)) {
+		*cause = REGION_FAIL_DROPPING;
+		goto out;
+	}
+
+	/* Re-check: someone may have installed a block since our bump. */
+	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	if (b) {
+		p = region_block_bump(b, n);
+		if (p)
+			goto out;
+	}
+
+	nb = *fresh;
+	if (nb) {
+		*fresh = NULL;
+	} else {
+		nb = list_first_entry_or_null(&r->spare, struct region_block,
+					      node);
+		if (nb) {
+			list_del(&nb->node);
+			r->nr_spare--;
+		}
+	}
+
+	if (!nb) {
+		if (r->max_blocks && r->nr_total >= r->max_blocks) {
+			*cause = REGION_FAIL_CAP;
+		} else if (!can_block) {
+			*cause = REGION_FAIL_NO_RESERVE;
+		} else {
+			r->nr_total++;
+			*cause = REGION_NEED_BLOCK;
+		}
+		kick = region_want_refill(r);
+		goto out;
+	}
+
+	/*
+	 * Retire the full block.  It stays mapped until the next drop, which
+	 * waits for RCU readers first, so stale fast-path readers are safe.
+	 */
+	if (b)
+		list_add_tail(&b->node, &r->full);
+	atomic_long_set(&nb->off, n);
+	p = nb->data;
+	r->nr_in_use++;
+	r->installs++;
+	/* Publish: the offset store above is ordered before the pointer. */
+	rcu_assign_pointer(r->cur, nb);
+	kick = region_want_refill(r);
+out:
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	if (kick)
+		irq_work_queue(&r->refill_iw);
+	return p;
+}
+
+/* Give back a block that was vmalloc'ed but not installed. */
+static void region_unreserve(struct region *r, struct region_block *b)
+{
+	unsigned long flags;
+	bool keep = false;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (b && r->nr_spare < r->reserve_target) {
+		/* Never handed out, still zero. */
+		list_add(&b->node, &r->spare);
+		r->nr_spare++;
+		keep = true;
+	} else {
+		r->nr_total--;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	if (b && !keep)
+		region_block_free(r, b);
+}
+
+static noinline void *region_alloc_slow(struct region *r, unsigned long n,
+					gfp_t gfp)
+{
+	bool can_block = gfpflags_allow_blocking(gfp);
+	struct region_block *fresh = NULL;
+	unsigned int cause;
+	void *p;
+
+	/*
+	 * At most two rounds: with a fresh block in hand the second round
+	 * either bumps the block someone else installed or installs ours.
+	 */
+	for (;;) {
+		cause = REGION_FAIL_NR;
+		rcu_read_lock();
+		p = region_install(r, n, &fresh, can_block, &cause);
+		rcu_read_unlock();
+		if (p || cause != REGION_NEED_BLOCK)
+			break;
+
+		/* Process context, no lock, no RCU: vmalloc may sleep here. */
+		fresh = region_block_new(r, gfp);
+		if (!fresh) {
+			region_unreserve(r, NULL);
+			cause = REGION_FAIL_VMALLOC;
+			break;
+		}
+	}
+
+	if (fresh)
+		region_unreserve(r, fresh);
+	if (!p)
+		return region_fail(r, cause);
+
+	this_cpu_inc(r->pcpu->allocs);
+	this_cpu_add(r->pcpu->bytes, n);
+	return p;
+}
+
+/**
+ * region_alloc() - allocate zeroed memory from a region
+ * @r: the region
+ * @size: bytes wanted, 1 to %REGION_MAX_ALLOC; rounded up to 8
+ * @gfp: GFP_KERNEL where the caller may sleep (a new block may then be
+ *	vmalloc'ed); GFP_ATOMIC or GFP_NOWAIT otherwise (only spare blocks are
+ *	used when the current block is full)
+ *
+ * The memory stays valid until the next region_drop() or region_destroy()
+ * of @r.  It cannot be freed on its own.
+ *
+ * Context: any, NMI included, with a gfp matching the context.  Lock-free
+ * unless the current block is full.
+ * Return: 8-byte aligned zeroed memory, or NULL when the size is out of
+ * range, the cap is reached, no spare block is left for a non-blocking
+ * caller, a drop is in progress, vmalloc failed, or in NMI the install lock
+ * is busy.  Every NULL is counted in the region's statistics.
+ */
+void *region_alloc(struct region *r, size_t size, gfp_t gfp)
+{
+	struct region_block *b;
+	unsigned long n;
+	void *p = NULL;
+
+	might_sleep_if(gfpflags_allow_blocking(gfp));
+
+	if (unlikely(!size || size > REGION_MAX_ALLOC))
+		return region_fail(r, REGION_FAIL_TOO_LARGE);
+	n = ALIGN(size, 8);
+
+	/*
+	 * region_drop() sets ->fenced, then synchronize_rcu(): a caller that
+	 * read ->fenced == false here is waited for before blocks are freed,
+	 * and one that starts later sees the fence.
+	 */
+	rcu_read_lock();
+	b = rcu_dereference(r->cur);
+	if (likely(b && !READ_ONCE(r->fenced)))
+		p = region_block_bump(b, n);
+	rcu_read_unlock();
+
+	if (unlikely(!p))
+		return region_alloc_slow(r, n, gfp);
+
+	this_cpu_inc(r->pcpu->allocs);
+	this_cpu_add(r->pcpu->bytes, n);
+	return p;
+}
+EXPORT_SYMBOL_GPL(region_alloc);
+
+/* Reserve refill: irq_work (NMI-safe) -> work item (may sleep). */
+
+static void region_refill_irq_work(struct irq_work *iw)
+{
+	struct region *r = container_of(iw, struct region, refill_iw);
+
+	schedule_work(&r->refill_work);
+}
+
+static void region_refill_work(struct work_struct *work)
+{
+	struct region *r = container_of(work, struct region, refill_work);
+	struct region_block *b;
+	unsigned long flags;
+	bool want;
+
+	for (;;) {
+		raw_spin_lock_irqsave(&r->lock, flags);
+		want = !READ_ONCE(r->fenced) && region_want_refill(r);
+		if (want)
+			r->nr_total++;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+		if (!want)
+			return;
+
+		b = region_block_new(r, GFP_KERNEL | __GFP_NOWARN);
+		region_unreserve(r, b);
+		if (!b)
+			return;
+	}
+}
+
+static u64 region_sum_bytes(struct region *r)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(r->pcpu, cpu)->bytes);
+	return sum;
+}
+
+/*
+ * Fence new allocations and wait until no region_alloc() can still be
+ * inside a block.  Caller holds ->drop_mutex.
+ */
+static void region_fence(struct region *r)
+{
+	lockdep_assert_held(&r->drop_mutex);
+	WRITE_ONCE(r->fenced, true);
+	/* Pairs with the rcu_read_lock() sections of region_alloc(). */
+	synchronize_rcu();
+}
+
+static void region_do_drop(struct region *r, bool from_debugfs)
+{
+	struct region_block *b, *tmp;
+	unsigned long flags;
+	LIST_HEAD(victims);
+	bool keep;
+
+	mutex_lock(&r->drop_mutex);
+	region_fence(r);
+
+	if (from_debugfs)
+		r->on_drop(r, r->priv);
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	RCU_INIT_POINTER(r->cur, NULL);
+	if (b)
+		list_add(&b->node, &victims);
+	list_splice_init(&r->full, &victims);
+	r->nr_in_use = 0;
+	r->drops++;
+	/* Quiet: the fence is up and every allocator has returned. */
+	WRITE_ONCE(r->bytes_at_drop, region_sum_bytes(r));
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+
+	/*
+	 * Recycle up to the reserve's worth of blocks, zeroed here in process
+	 * context; vfree the rest.  Only the used part needs zeroing.
+	 */
+	list_for_each_entry_safe(b, tmp, &victims, node) {
+		list_del(&b->node);
+		keep = READ_ONCE(r->nr_spare) < r->reserve_target;
+		if (keep) {
+			memset(b->data, 0, min_t(long, atomic_long_read(&b->off),
+						 REGION_MAX_ALLOC));
+			atomic_long_set(&b->off, 0);
+		}
+		raw_spin_lock_irqsave(&r->lock, flags);
+		if (keep && r->nr_spare < r->reserve_target) {
+			list_add(&b->node, &r->spare);
+			r->nr_spare++;
+			r->recycled++;
+			b = NULL;
+		} else {
+			r->nr_total--;
+		}
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+		if (b)
+			region_block_free(r, b);
+	}
+
+	/* Lift the fence; later allocators find ->cur == NULL. */
+	WRITE_ONCE(r->fenced, false);
+	schedule_work(&r->refill_work);
+	mutex_unlock(&r->drop_mutex);
+}
+
+/**
+ * region_drop() - free every allocation of a region at once
+ * @r: the region
+ *
+ * Fences new allocations (they return NULL and count as "dropping"), waits
+ * for every region_alloc() in flight, frees the blocks (keeping up to the
+ * reserve's worth as zeroed spares) and lifts the fence.  The region is
+ * usable again when this returns.  The owner must not touch memory from
+ * @r after this is called; region_params.on_drop is not called, it is only
+ * for drops requested through debugfs.
+ *
+ * Context: process context, may sleep.
+ */
+void region_drop(struct region *r)
+{
+	might_sleep();
+	region_do_drop(r, false);
+}
+EXPORT_SYMBOL_GPL(region_drop);
+
+/**
+ * region_get_stats() - read a region's counters
+ * @r: the region
+ * @st: filled with a snapshot
+ *
+ * The per-CPU counters are summed without stopping allocators, so a busy
+ * region gives a snapshot that is only approximately consistent; a quiet
+ * one gives exact figures.
+ *
+ * Context: any but NMI.
+ */
+void region_get_stats(struct region *r, struct region_stats *st)
+{
+	struct region_block *b;
+	unsigned long flags;
+	u64 capacity, used;
+	int cpu, i;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
+
+		st->allocs += READ_ONCE(pc->allocs);
+		st->bytes_alloc += READ_ONCE(pc->bytes);
+		for (i = 0; i < REGION_FAIL_NR; i++)
+			st->fail[i] += READ_ONCE(pc->fail[i]);
+	}
+	for (i = 0; i < REGION_FAIL_NR; i++)
+		st->failures += st->fail[i];
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	used = b ? min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC) : 0;
+	st->bytes_free = b ? REGION_MAX_ALLOC - used : 0;
+	st->blocks_held = r->nr_in_use;
+	st->reserve_blocks = r->nr_spare;
+	st->block_installs = r->installs;
+	st->recycled = r->recycled;
+	st->drops = r->drops;
+	st->bytes_live = st->bytes_alloc - READ_ONCE(r->bytes_at_drop);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+
+	st->vmalloc_calls = atomic_long_read(&r->vmallocs);
+	st->vfree_calls = atomic_long_read(&r->vfrees);
+	st->bytes_held = st->blocks_held * REGION_BLOCK_SIZE;
+	capacity = st->blocks_held * REGION_MAX_ALLOC;
+	if (capacity > st->bytes_live + st->bytes_free)
+		st->bytes_wasted = capacity - st->bytes_live - st->bytes_free;
+}
+EXPORT_SYMBOL_GPL(region_get_stats);
+
+/* debugfs */
+
+static void region_stats_show_one(struct seq_file *m, struct region *r)
+{
+	struct region_stats st;
+	int i;
+
+	region_get_stats(r, &st);
+	seq_printf(m, "name: %s\n", r->name);
+	seq_printf(m, "allocs: %llu\n", st.allocs);
+	seq_printf(m, "bytes_alloc: %llu\n", st.bytes_alloc);
+	seq_printf(m, "bytes_live: %llu\n", st.bytes_live);
+	seq_printf(m, "bytes_held: %llu\n", st.bytes_held);
+	seq_printf(m, "bytes_free: %llu\n", st.bytes_free);
+	seq_printf(m, "bytes_wasted: %llu\n", st.bytes_wasted);
+	seq_printf(m, "blocks_held: %llu\n", st.blocks_held);
+	seq_printf(m, "reserve_blocks: %llu\n", st.reserve_blocks);
+	seq_printf(m, "block_installs: %llu\n", st.block_installs);
+	seq_printf(m, "vmalloc_calls: %llu\n", st.vmalloc_calls);
+	seq_printf(m, "vfree_calls: %llu\n", st.vfree_calls);
+	seq_printf(m, "recycled: %llu\n", st.recycled);
+	seq_printf(m, "failures: %llu\n", st.failures);
+	for (i = 0; i < REGION_FAIL_NR; i++)
+		seq_printf(m, "fail_%s: %llu\n", region_fail_names[i],
+			   st.fail[i]);
+	seq_printf(m, "drops: %llu\n", st.drops);
+	seq_printf(m, "block_size: %u\n", REGION_BLOCK_SIZE);
+	seq_printf(m, "max_bytes: %llu\n",
+		   (u64)r->max_blocks * REGION_BLOCK_SIZE);
+	seq_printf(m, "reserve_target: %u\n", r->reserve_target);
+	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
+}
+
+static int region_stats_show(struct seq_file *m, void *v)
+{
+	region_stats_show_one(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(region_stats);
+
+#define REGION_ROW_FMT "%-31s %12llu %12llu %12llu %8llu %8llu %10llu %10llu %8llu\n"
+
+static int region_all_stats_show(struct seq_file *m, void *v)
+{
+	struct region_stats st, tot = { };
+	struct region *r;
+	u64 n = 0;
+
+	seq_printf(m, "%-31s %12s %12s %12s %8s %8s %10s %10s %8s\n",
+		   "name", "allocs", "bytes_live", "bytes_held", "blocks",
+		   "reserve", "installs", "failures", "drops");
+	mutex_lock(&region_mutex);
+	list_for_each_entry(r, &region_list, link) {
+		region_get_stats(r, &st);
+		seq_printf(m, REGION_ROW_FMT, r->name, st.allocs,
+			   st.bytes_live, st.bytes_held, st.blocks_held,
+			   st.reserve_blocks, st.block_installs, st.failures,
+			   st.drops);
+		tot.allocs += st.allocs;
+		tot.bytes_live += st.bytes_live;
+		tot.bytes_held += st.bytes_held;
+		tot.blocks_held += st.blocks_held;
+		tot.reserve_blocks += st.reserve_blocks;
+		tot.block_installs += st.block_installs;
+		tot.failures += st.failures;
+		tot.drops += st.drops;
+		n++;
+	}
+	mutex_unlock(&region_mutex);
+	seq_printf(m, REGION_ROW_FMT, "total", tot.allocs, tot.bytes_live,
+		   tot.bytes_held, tot.blocks_held, tot.reserve_blocks,
+		   tot.block_installs, tot.failures, tot.drops);
+	seq_printf(m, "regions: %llu\n", n);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(region_all_stats);
+
+static ssize_t region_drop_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct region *r = file->private_data;
+	unsigned int val;
+
+	if (kstrtouint_from_user(ubuf, count, 0, &val) || val != 1)
+		return -EINVAL;
+	/* Without on_drop the owner could still hold pointers: refuse. */
+	if (!r->on_drop)
+		return -EPERM;
+	region_do_drop(r, true);
+	return count;
+}
+
+static const struct file_operations region_drop_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= region_drop_write,
+	.llseek	= noop_llseek,
+};
+
+/* debugfs errors are ignored: the allocator works without it. */
+static void region_debugfs_add(struct region *r)
+{
+	r->dir = debugfs_create_dir(r->name, region_debugfs_root);
+	debugfs_create_file("stats", 0400, r->dir, r, &region_stats_fops);
+	debugfs_create_file("drop", 0200, r->dir, r, &region_drop_fops);
+}
+
+/* Lifetime */
+
+static bool region_name_valid(const char *name)
+{
+	size_t i, len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, REGION_NAME_MAX + 1);
+	if (!len || len > REGION_NAME_MAX)
+		return false;
+	/* "stats" is the name of the all-regions file in the same directory. */
+	if (!strcmp(name, "stats"))
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!(islower(c) || isdigit(c) || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static struct region *region_find(const char *name)
+{
+	struct region *r;
+
+	lockdep_assert_held(&region_mutex);
+	list_for_each_entry(r, &region_list, link)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
+
+/* Free every block of a region nobody can reach any more. */
+static void region_free_all(struct region *r)
+{
+	struct region_block *b, *tmp;
+
+	b = rcu_dereference_protected(r->cur, true);
+	if (b)
+		region_block_free(r, b);
+	list_for_each_entry_safe(b, tmp, &r->full, node)
+		region_block_free(r, b);
+	list_for_each_entry_safe(b, tmp, &r->spare, node)
+		region_block_free(r, b);
+	free_percpu(r->pcpu);
+	kfree(r);
+}
+
+/**
+ * region_create() - create a named region
+ * @name: 1 to %REGION_NAME_MAX characters of [a-z0-9_-], not "stats";
+ *	it names the region's debugfs directory
+ * @p: parameters, or NULL for no cap, %REGION_DEFAULT_RESERVE spare blocks
+ *	and no on_drop
+ *
+ * The reserve is filled before this returns, so non-blocking callers can
+ * allocate at once.
+ *
+ * Context: process context, may sleep.
+ * Return: the region, or ERR_PTR(-EINVAL) for a bad name or bad params,
+ * ERR_PTR(-EEXIST) when the name is taken, ERR_PTR(-ENOMEM).
+ */
+struct region *region_create(const char *name, const struct region_params *p)
+{
+	static const struct region_params defaults = {
+		.reserve_blocks = REGION_DEFAULT_RESERVE,
+	};
+	struct region_block *b;
+	struct region *r;
+	unsigned int i;
+
+	might_sleep();
+	if (!p)
+		p = &defaults;
+	if (!region_name_valid(name) || p->reserve_blocks > REGION_MAX_RESERVE)
+		return ERR_PTR(-EINVAL);
+	if (p->max_bytes &&
+	    p->max_bytes / REGION_BLOCK_SIZE < p->reserve_blocks + 1)
+		return ERR_PTR(-EINVAL);
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->pcpu = alloc_percpu(struct region_pcpu);
+	if (!r->pcpu) {
+		kfree(r);
+		return ERR_PTR(-ENOMEM);
+	}
+	strscpy(r->name, name, sizeof(r->name));
+	raw_spin_lock_init(&r->lock);
+	INIT_LIST_HEAD(&r->full);
+	INIT_LIST_HEAD(&r->spare);
+	INIT_LIST_HEAD(&r->link);
+	mutex_init(&r->drop_mutex);
+	init_irq_work(&r->refill_iw, region_refill_irq_work);
+	INIT_WORK(&r->refill_work, region_refill_work);
+	atomic_long_set(&r->vmallocs, 0);
+	atomic_long_set(&r->vfrees, 0);
+	r->max_blocks = p->max_bytes / REGION_BLOCK_SIZE;
+	r->reserve_target = p->reserve_blocks;
+	r->on_drop = p->on_drop;
+	r->priv = p->priv;
+
+	/* Nobody else sees @r yet: no lock needed to fill the reserve. */
+	for (i = 0; i < r->reserve_target; i++) {
+		b = region_block_new(r, GFP_KERNEL);
+		if (!b) {
+			region_free_all(r);
+			return ERR_PTR(-ENOMEM);
+		}
+		list_add(&b->node, &r->spare);
+		r->nr_spare++;
+		r->nr_total++;
+	}
+
+	mutex_lock(&region_mutex);
+	if (region_find(name)) {
+		mutex_unlock(&region_mutex);
+		region_free_all(r);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add_tail(&r->link, &region_list);
+	region_debugfs_add(r);
+	mutex_unlock(&region_mutex);
+	return r;
+}
+EXPORT_SYMBOL_GPL(region_create);
+
+/**
+ * region_destroy() - free a region and all its memory
+ * @r: the region; NULL or an ERR_PTR is ignored
+ *
+ * Removes the debugfs files (waiting for a debugfs drop in progress), fences
+ * and waits out region_alloc() calls in flight and the reserve refill, then
+ * frees every block.  The owner must make sure nobody calls region_alloc()
+ * on @r once this returns.
+ *
+ * Context: process context, may sleep.
+ */
+void region_destroy(struct region *r)
+{
+	if (IS_ERR_OR_NULL(r))
+		return;
+	might_sleep();
+
+	mutex_lock(&region_mutex);
+	list_del_init(&r->link);
+	mutex_unlock(&region_mutex);
+	debugfs_remove_recursive(r->dir);
+
+	mutex_lock(&r->drop_mutex);
+	region_fence(r);
+	/* No allocator can queue the irq_work now; flush what is queued. */
+	irq_work_sync(&r->refill_iw);
+	cancel_work_sync(&r->refill_work);
+	mutex_unlock(&r->drop_mutex);
+
+	region_free_all(r);
+}
+EXPORT_SYMBOL_GPL(region_destroy);
+
+static int __init traceregion_init(void)
+{
+	region_debugfs_root = debugfs_create_dir("traceregion", NULL);
+	debugfs_create_file("stats", 0400, region_debugfs_root, NULL,
+			    &region_all_stats_fops);
+	return 0;
+}
+
+static void __exit traceregion_exit(void)
+{
+	struct region *r;
+
+	/*
+	 * A client module holds a reference on us while it is loaded, so a
+	 * region left here was leaked by a client that is gone: free it.
+	 */
+	for (;;) {
+		mutex_lock(&region_mutex);
+		r = list_first_entry_or_null(&region_list, struct region, link);
+		mutex_unlock(&region_mutex);
+		if (!r)
+			break;
+		pr_warn_once("region '%s' still exists at unload, freeing it\n",
+			     r->name);
+		region_destroy(r);
+	}
+	debugfs_remove_recursive(region_debugfs_root);
+}
+
+module_init(traceregion_init);
+module_exit(traceregion_exit);
+
+MODULE_DESCRIPTION("Bump-pointer region allocator for tracing code");
+MODULE_AUTHOR("traceregion developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * traceregion - bump-pointer region allocator for tracing code
+ *
+ * A region hands out small, 8-byte aligned, zeroed records from 64 KiB
+ * vmalloc blocks and frees all of them at once with region_drop().  It is
+ * the kernel port of the Go runtime's traceRegionAlloc.  See
+ * Documentation/traceregion.rst for the design and the context rules.
+ */
+#ifndef _TRACEREGION_REGION_ALLOC_H
+#define _TRACEREGION_REGION_ALLOC_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+#include <linux/sizes.h>
+
+struct region;
+
+/* Size of one block, header included. */
+#define REGION_BLOCK_SIZE	SZ_64K
+
+/*
+ * Bytes of per-block header; the largest request region_alloc() accepts is
+ * REGION_BLOCK_SIZE - REGION_BLOCK_HDR.
+ */
+#define REGION_BLOCK_HDR	64
+#define REGION_MAX_ALLOC	(REGION_BLOCK_SIZE - REGION_BLOCK_HDR)
+
+/* Longest region name, without the terminating NUL. */
+#define REGION_NAME_MAX		31
+
+/* Spare blocks kept for atomic context when no params are given. */
+#define REGION_DEFAULT_RESERVE	2
+/* Upper bound on region_params.reserve_blocks. */
+#define REGION_MAX_RESERVE	64
+
+/**
+ * struct region_params - optional parameters of region_create()
+ * @max_bytes: cap on the block memory the region holds (blocks in use plus
+ *	spare blocks), in bytes; 0 means no cap.  A non-zero cap must leave
+ *	room for the reserve plus one block in use.
+ * @reserve_blocks: spare blocks kept for callers that cannot sleep; at most
+ *	%REGION_MAX_RESERVE.
+ * @on_drop: called by a drop requested through debugfs, after new
+ *	allocations are fenced off and before the blocks are freed.  The owner
+ *	forgets every pointer into the region and waits for its own users
+ *	(for example its tracepoint probes) before returning.  It runs in
+ *	process context and may sleep, but must not call region_drop() or
+ *	region_destroy() on this region.  A region without @on_drop refuses
+ *	debugfs drops.
+ * @priv: passed to @on_drop.
+ */
+struct region_params {
+	size_t max_bytes;
+	unsigned int reserve_blocks;
+	void (*on_drop)(struct region *r, void *priv);
+	void *priv;
+};
+
+/**
+ * enum region_fail_cause - why region_alloc() returned NULL
+ * @REGION_FAIL_TOO_LARGE: size was 0 or above %REGION_MAX_ALLOC
+ * @REGION_FAIL_NO_RESERVE: a non-blocking caller needed a new block and no
+ *	spare block was left
+ * @REGION_FAIL_CAP: a new block would exceed region_params.max_bytes
+ * @REGION_FAIL_DROPPING: a drop or destroy was in progress
+ * @REGION_FAIL_VMALLOC: vmalloc of a new block failed
+ * @REGION_FAIL_NMI_BUSY: in NMI, the install lock was held by someone else
+ * @REGION_FAIL_NR: number of causes
+ */
+enum region_fail_cause {
+	REGION_FAIL_TOO_LARGE,
+	REGION_FAIL_NO_RESERVE,
+	REGION_FAIL_CAP,
+	REGION_FAIL_DROPPING,
+	REGION_FAIL_VMALLOC,
+	REGION_FAIL_NMI_BUSY,
+	REGION_FAIL_NR,
+};
+
+/**
+ * struct region_stats - a snapshot of a region's counters
+ * @allocs: successful region_alloc() calls since creation
+ * @bytes_alloc: bytes handed out since creation (sizes rounded up to 8)
+ * @bytes_live: bytes handed out since the last drop
+ * @bytes_held: bytes of blocks in use, headers included
+ *	(@blocks_held * %REGION_BLOCK_SIZE)
+ * @bytes_free: bytes still free at the end of the current block
+ * @bytes_wasted: bytes lost in the tails of full blocks.  In a quiet region
+ *	@bytes_held == @bytes_live + @bytes_free + @bytes_wasted +
+ *	@blocks_held * %REGION_BLOCK_HDR.
+ * @blocks_held: blocks in use (the current block and the full ones)
+ * @reserve_blocks: spare zeroed blocks ready for atomic context
+ * @block_installs: blocks made current since creation
+ * @vmalloc_calls: blocks obtained from vmalloc since creation
+ * @vfree_calls: blocks given back with vfree since creation
+ * @recycled: blocks zeroed and kept as spares by a drop since creation
+ * @fail: failed region_alloc() calls by &enum region_fail_cause
+ * @failures: sum of @fail
+ * @drops: completed drops since creation
+ */
+struct region_stats {
+	u64 allocs;
+	u64 bytes_alloc;
+	u64 bytes_live;
+	u64 bytes_held;
+	u64 bytes_free;
+	u64 bytes_wasted;
+	u64 blocks_held;
+	u64 reserve_blocks;
+	u64 block_installs;
+	u64 vmalloc_calls;
+	u64 vfree_calls;
+	u64 recycled;
+	u64 fail[REGION_FAIL_NR];
+	u64 failures;
+	u64 drops;
+};
+
+struct region *region_create(const char *name, const struct region_params *p);
+void region_destroy(struct region *r);
+void *region_alloc(struct region *r, size_t size, gfp_t gfp);
+void region_drop(struct region *r);
+void region_get_stats(struct region *r, struct region_stats *st);
+const char *region_fail_name(enum region_fail_cause cause);
+
+#endif /* _TRACEREGION_REGION_ALLOC_H */

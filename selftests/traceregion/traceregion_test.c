@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * traceregion selftest: loads traceregion.ko and traceregion_test_client.ko,
+ * runs the client's in-kernel tests, checks the debugfs interface from user
+ * space, and unloads both modules.  Output is KTAP through kselftest.h.
+ *
+ * The modules are looked up in the directory given as first argument, else
+ * in $TRACEREGION_MODDIR, else next to this program.  Needs root and debugfs; exits 4 (skip) without them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+
+#define DBG		"/sys/kernel/debug"
+#define TR_DIR		DBG "/traceregion"
+#define TC_DIR		DBG "/traceregion_test"
+
+static char moddir[PATH_MAX];
+
+static int load_module(const char *name, const char *params)
+{
+	char path[PATH_MAX + 64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", moddir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ksft_print_msg("open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ret = syscall(__NR_finit_module, fd, params, 0);
+	if (ret)
+		ksft_print_msg("finit_module %s: %s\n", name, strerror(errno));
+	close(fd);
+	return ret;
+}
+
+static int unload_module(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK);
+}
+
+/* Write @s to @path; returns 0 or the errno of the write. */
+static int write_file(const char *path, const char *s, size_t len)
+{
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, len) != (ssize_t)len)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	return write_file(path, s, strlen(s));
+}
+
+static char *read_file(const char *path)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				break;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* Value of "key: value" in a stats-style file, or -1. */
+static long long stat_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+
+	while (line && *line) {
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return strtoll(line + klen + 1, NULL, 10);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
+}
+
+static long long region_stat(const char *region, const char *key)
+{
+	char path[256];
+	long long v;
+	char *text;
+
+	snprintf(path, sizeof(path), TR_DIR "/%s/stats", region);
+	text = read_file(path);
+	if (!text)
+		return -1;
+	v = stat_value(text, key);
+	free(text);
+	return v;
+}
+
+static long long client_status(const char *key)
+{
+	char *text = read_file(TC_DIR "/status");
+	long long v;
+
+	if (!text)
+		return -1;
+	v = stat_value(text, key);
+	free(text);
+	return v;
+}
+
+static void print_lines(const char *text)
+{
+	char *copy = strdup(text ? text : ""), *save = NULL, *line;
+
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		ksft_print_msg("  %s\n", line);
+	free(copy);
+}
+
+/* Run one in-kernel test of the client; its messages are printed on failure. */
+static bool run_kernel_test(const char *name)
+{
+	int err = write_str(TC_DIR "/run", name);
+
+	if (err) {
+		char *msg = read_file(TC_DIR "/result");
+
+		ksft_print_msg("%s: %s\n", name, strerror(err));
+		print_lines(msg);
+		free(msg);
+	}
+	return !err;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool mode_is(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		ksft_print_msg("stat %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	if ((st.st_mode & 07777) != mode) {
+		ksft_print_msg("%s: mode %o, expected %o\n", path,
+			       st.st_mode & 07777, mode);
+		return false;
+	}
+	return true;
+}
+
+/* No kernel pointers: no "0x" and no run of 12 or more hex digits. */
+static bool no_addresses(const char *text)
+{
+	const char *p;
+	int run = 0;
+
+	for (p = text; *p; p++) {
+		run = strchr("0123456789abcdefABCDEF", *p) ? run + 1 : 0;
+		if (run >= 12)
+			return false;
+	}
+	return !strstr(text, "0x");
+}
+
+static bool test_stats_parse(void)
+{
+	unsigned long long col[8], sum[8] = { 0 }, tot[8] = { 0 };
+	char name[64], *text, *line, *save = NULL;
+	bool ok = true, seen_drop = false, seen_noowner = false, seen_tot = false;
+	static const char * const keys[] = {
+		"allocs", "bytes_alloc", "bytes_live", "bytes_held",
+		"bytes_free", "bytes_wasted", "blocks_held", "reserve_blocks",
+		"block_installs", "vmalloc_calls", "vfree_calls", "recycled",
+		"failures", "fail_too_large", "fail_no_reserve", "fail_cap",
+		"fail_dropping", "fail_vmalloc", "fail_nmi_busy", "drops",
+	};
+	long long v[4];
+	unsigned int i;
+	int rows = 0;
+
+	ok &= mode_is(TR_DIR "/stats", 0400);
+	ok &= mode_is(TR_DIR "/trt_drop/stats", 0400);
+	ok &= mode_is(TR_DIR "/trt_drop/drop", 0200);
+
+	text = read_file(TR_DIR "/stats");
+	if (!text)
+		return false;
+	ok &= no_addresses(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "name ", 5) || !strncmp(line, "regions:", 8))
+			continue;
+		if (sscanf(line, "%63s %llu %llu %llu %llu %llu %llu %llu %llu",
+			   name, &col[0], &col[1], &col[2], &col[3], &col[4],
+			   &col[5], &col[6], &col[7]) != 9) {
+			ksft_print_msg("unparsable row: %s\n", line);
+			ok = false;
+			continue;
+		}
+		if (!strcmp(name, "total")) {
+			memcpy(tot, col, sizeof(tot));
+			seen_tot = true;
+			continue;
+		}
+		rows++;
+		seen_drop |= !strcmp(name, "trt_drop");
+		seen_noowner |= !strcmp(name, "trt_noowner");
+		for (i = 0; i < 8; i++)
+			sum[i] += col[i];
+		/* bytes_held == blocks * 64 KiB */
+		if (col[2] != col[3] * 65536) {
+			ksft_print_msg("%s: held %llu != %llu blocks\n", name,
+				       col[2], col[3]);
+			ok = false;
+		}
+	}
+	free(text);
+	if (!seen_drop || !seen_noowner || !seen_tot || rows < 2) {
+		ksft_print_msg("rows missing (%d rows)\n", rows);
+		ok = false;
+	}
+	if (memcmp(sum, tot, sizeof(sum))) {
+		ksft_print_msg("total row is not the sum of the rows\n");
+		ok = false;
+	}
+
+	text = read_file(TR_DIR "/trt_noowner/stats");
+	if (!text)
+		return false;
+	ok &= no_addresses(text);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (stat_value(text, keys[i]) < 0) {
+			ksft_print_msg("key %s missing\n", keys[i]);
+			ok = false;
+		}
+	}
+	v[0] = stat_value(text, "bytes_held");
+	v[1] = stat_value(text, "bytes_live") + stat_value(text, "bytes_free") +
+	       stat_value(text, "bytes_wasted") +
+	       64 * stat_value(text, "blocks_held");
+	v[2] = stat_value(text, "allocs");
+	v[3] = stat_value(text, "bytes_live");
+	free(text);
+	if (v[0] != v[1] || v[2] != 1 || v[3] != 4000) {
+		ksft_print_msg("trt_noowner: held %lld parts %lld allocs %lld live %lld\n",
+			       v[0], v[1], v[2], v[3]);
+		ok = false;
+	}
+	return ok;
+}
+
+static bool test_bad_writes(void)
+{
+	static const char * const bad[] = {
+		"0", "2", "abc", "", "1x", "-1", " 1", "1 1", "0x1z",
+		"99999999999999999999",
+	};
+	char big[300];
+	unsigned int i;
+	bool ok = true;
+	int err;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = write_str(TR_DIR "/trt_drop/drop", bad[i]);
+		if (err != EINVAL) {
+			ksft_print_msg("write '%s': %s, expected EINVAL\n",
+				       bad[i], strerror(err));
+			ok = false;
+		}
+	}
+	memset(big, 'z', sizeof(big));
+	err = write_file(TR_DIR "/trt_drop/drop", big, sizeof(big));
+	if (err != EINVAL) {
+		ksft_print_msg("long garbage: %s\n", strerror(err));
+		ok = false;
+	}
+	if (region_stat("trt_drop", "drops") != 0 ||
+	    client_status("on_drop_calls") != 0) {
+		ksft_print_msg("a bad write dropped the region\n");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool test_drop_eperm(void)
+{
+	long long blocks = region_stat("trt_noowner", "blocks_held");
+	int err = write_str(TR_DIR "/trt_noowner/drop", "1\n");
+
+	if (err != EPERM) {
+		ksft_print_msg("drop without on_drop: %s, expected EPERM\n",
+			       strerror(err));
+		return false;
+	}
+	return blocks == 1 && region_stat("trt_noowner", "blocks_held") == 1 &&
+	       region_stat("trt_noowner", "drops") == 0;
+}
+
+static bool test_drop_under_load(void)
+{
+	const int ndrops = 20;
+	long long calls0, drops0, allocs, errors;
+	bool ok = true;
+	int i, err;
+
+	calls0 = client_status("on_drop_calls");
+	drops0 = region_stat("trt_drop", "drops");
+	if (!run_kernel_test("load_start"))
+		return false;
+	sleep_ms(300);
+	for (i = 0; i < ndrops; i++) {
+		err = write_str(TR_DIR "/trt_drop/drop", i & 1 ? "1" : "1\n");
+		if (err) {
+			ksft_print_msg("drop %d: %s\n", i, strerror(err));
+			ok = false;
+		}
+		sleep_ms(50);
+	}
+	if (!run_kernel_test("load_stop"))
+		ok = false;
+	allocs = client_status("load_allocs");
+	errors = client_status("load_errors");
+	ksft_print_msg("load: %lld allocations, %lld NULL, %lld errors, %lld drops\n",
+		       allocs, client_status("load_nulls"), errors,
+		       region_stat("trt_drop", "drops") - drops0);
+	if (allocs <= 0 || errors != 0)
+		ok = false;
+	if (client_status("on_drop_calls") - calls0 != ndrops ||
+	    region_stat("trt_drop", "drops") - drops0 != ndrops) {
+		ksft_print_msg("on_drop calls %lld, drops %lld, expected %d\n",
+			       client_status("on_drop_calls") - calls0,
+			       region_stat("trt_drop", "drops") - drops0,
+			       ndrops);
+		ok = false;
+	}
+	if (region_stat("trt_drop", "fail_dropping") <= 0)
+		ksft_print_msg("note: no allocation hit a fence\n");
+
+	/* A final drop in a quiet region frees every block. */
+	if (region_stat("trt_drop", "blocks_held") <= 0)
+		ksft_print_msg("note: no block held before the last drop\n");
+	err = write_str(TR_DIR "/trt_drop/drop", "1");
+	if (err || region_stat("trt_drop", "blocks_held") != 0 ||
+	    region_stat("trt_drop", "bytes_live") != 0 ||
+	    region_stat("trt_drop", "bytes_held") != 0) {
+		ksft_print_msg("after the last drop: err %d, blocks %lld, live %lld\n",
+			       err, region_stat("trt_drop", "blocks_held"),
+			       region_stat("trt_drop", "bytes_live"));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool test_unload_busy(void)
+{
+	if (!unload_module("traceregion")) {
+		ksft_print_msg("traceregion unloaded under its client\n");
+		return false;
+	}
+	if (errno != EWOULDBLOCK && errno != EBUSY) {
+		ksft_print_msg("rmmod traceregion: %s\n", strerror(errno));
+		return false;
+	}
+	return access(TR_DIR "/stats", F_OK) == 0;
+}
+
+/* Does the kernel log buffer contain @needle? */
+static bool kmsg_contains(const char *needle)
+{
+	char rec[2048];
+	bool found = false;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			found = true;
+	}
+	close(fd);
+	return found;
+}
+
+static bool test_unload_leftover(void)
+{
+	bool ok = true;
+
+	if (!run_kernel_test("leak"))
+		return false;
+	if (access(TR_DIR "/trt_leaked/stats", F_OK)) {
+		ksft_print_msg("leaked region not in debugfs\n");
+		ok = false;
+	}
+	if (unload_module("traceregion_test_client")) {
+		ksft_print_msg("rmmod client: %s\n", strerror(errno));
+		return false;
+	}
+	if (access(TR_DIR "/trt_drop", F_OK) == 0) {
+		ksft_print_msg("client's regions survived its unload\n");
+		ok = false;
+	}
+	if (unload_module("traceregion")) {
+		ksft_print_msg("rmmod traceregion: %s\n", strerror(errno));
+		return false;
+	}
+	if (!kmsg_contains("'trt_leaked' still exists at unload")) {
+		ksft_print_msg("no warning about the leftover region\n");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool module_loaded(const char *name)
+{
+	char *mods = read_file("/proc/modules"), *line, *save = NULL;
+	size_t len = strlen(name);
+	bool found = false;
+
+	for (line = strtok_r(mods, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			found = true;
+	free(mods);
+	return found;
+}
+
+static bool test_unload_clean(void)
+{
+	bool ok = true;
+
+	if (module_loaded("traceregion") ||
+	    module_loaded("traceregion_test_client")) {
+		ksft_print_msg("a module is still loaded\n");
+		ok = false;
+	}
+	if (!access(TR_DIR, F_OK) || !access(TC_DIR, F_OK)) {
+		ksft_print_msg("debugfs directories left behind\n");
+		ok = false;
+	}
+	/* A second load/unload cycle works from a clean slate. */
+	if (load_module("traceregion", "") || !mode_is(TR_DIR "/stats", 0400))
+		ok = false;
+	if (unload_module("traceregion")) {
+		ksft_print_msg("second rmmod: %s\n", strerror(errno));
+		ok = false;
+	}
+	return ok && access(TR_DIR, F_OK) != 0;
+}
+
+static const char * const kernel_tests[] = {
+	"create_errors", "align_zero", "no_overlap", "too_large", "cap",
+	"no_reserve", "contexts", "contention",
+};
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} user_tests[] = {
+	{ "debugfs_stats_parse", test_stats_parse },
+	{ "debugfs_bad_writes_einval", test_bad_writes },
+	{ "debugfs_drop_without_on_drop_eperm", test_drop_eperm },
+	{ "debugfs_drop_under_load", test_drop_under_load },
+	{ "unload_refused_while_client_loaded", test_unload_busy },
+	{ "unload_frees_leftover_region", test_unload_leftover },
+	{ "unload_leaves_nothing", test_unload_clean },
+};
+
+#define N_KERNEL (sizeof(kernel_tests) / sizeof(kernel_tests[0]))
+#define N_USER (sizeof(user_tests) / sizeof(user_tests[0]))
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("TRACEREGION_MODDIR");
+	char self[PATH_MAX];
+	unsigned int i;
+	bool loaded;
+
+	ksft_print_header();
+	if (argc > 1) {
+		snprintf(moddir, sizeof(moddir), "%s", argv[1]);
+	} else if (env) {
+		snprintf(moddir, sizeof(moddir), "%s", env);
+	} else {
+		snprintf(self, sizeof(self), "%s", argv[0]);
+		snprintf(moddir, sizeof(moddir), "%s", dirname(self));
+	}
+	if (geteuid())
+		ksft_exit_skip("must be run as root\n");
+	if (access(DBG "/tracing", F_OK) && access(TR_DIR, F_OK) &&
+	    mount("debugfs", DBG, "debugfs", 0, NULL) && errno != EBUSY)
+		ksft_exit_skip("debugfs not available: %s\n", strerror(errno));
+	if (module_loaded("traceregion"))
+		ksft_exit_skip("traceregion is already loaded\n");
+
+	ksft_set_plan(1 + N_KERNEL + N_USER);
+	loaded = !load_module("traceregion", "") &&
+		 !load_module("traceregion_test_client", "");
+	ksft_test_result(loaded, "load_modules\n");
+	if (!loaded)
+		ksft_exit_fail_msg("cannot load the modules from %s\n", moddir);
+
+	for (i = 0; i < N_KERNEL; i++)
+		ksft_test_result(run_kernel_test(kernel_tests[i]), "%s\n",
+				 kernel_tests[i]);
+	for (i = 0; i < N_USER; i++)
+		ksft_test_result(user_tests[i].fn(), "%s\n", user_tests[i].name);
+
+	ksft_finished();
+}

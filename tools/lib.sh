@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the developer tools; source it, do not run it.
+#
+#   tr_need PACKAGE [COMMAND]   install a Debian package unless present
+#   tr_kdir                     the kernel build dir to build against
+#   tr_ksrc                     Debian's linux-source-6.1, the parts the
+#                               tools use, unpacked into the cache
+#
+# Everything that outlives a run goes to $TR_CACHE
+# (default $HOME/.cache/traceregion), keyed by package version.
+
+TR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TR_CACHE=${TR_CACHE:-$HOME/.cache/traceregion}
+export TR_CACHE
+
+tr_apt_updated=
+tr_need() {
+	if [ -n "${2:-}" ] && command -v "$2" >/dev/null; then return 0; fi
+	dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed' &&
+		return 0
+	echo "tools: installing $1" >&2
+	if [ -z "$tr_apt_updated" ]; then
+		apt-get update -qq >/dev/null
+		tr_apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+tr_kdir() {
+	local d
+
+	if [ -n "${KDIR:-}" ]; then
+		echo "$KDIR"
+		return
+	fi
+	tr_need linux-headers-amd64
+	d=/lib/modules/$(uname -r)/build
+	if [ ! -d "$d" ]; then
+		d=$(ls -d /lib/modules/6.1.*-amd64/build 2>/dev/null |
+		    sort -V | tail -n 1)
+	fi
+	echo "$d"
+}
+
+tr_ksrc() {
+	local ver dir
+
+	tr_need linux-source-6.1
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$TR_CACHE/src/$ver/linux-source-6.1
+	if [ ! -f "$dir/.unpacked" ]; then
+		mkdir -p "$TR_CACHE/src/$ver"
+		tar -C "$TR_CACHE/src/$ver" -xf /usr/src/linux-source-6.1.tar.xz \
+			linux-source-6.1/scripts \
+			linux-source-6.1/tools/testing/selftests/kselftest.h \
+			linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+			linux-source-6.1/tools/testing/selftests/kselftest \
+			linux-source-6.1/tools/testing/selftests/lib.mk \
+			linux-source-6.1/tools/testing/selftests/run_kselftest.sh \
+			linux-source-6.1/tools/testing/kunit
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir"
+}
