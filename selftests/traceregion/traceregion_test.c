@@ -5,7 +5,8 @@
  * space, and unloads both modules.  Output is KTAP through kselftest.h.
  *
  * The modules are looked up in the directory given as first argument, else
- * in $TRACEREGION_MODDIR, else next to this program.  Needs root and debugfs; exits 4 (skip) without them.
+ * in $TRACEREGION_MODDIR, else next to this program.  Needs root and
+ * debugfs; exits 4 (skip) without them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -272,7 +273,7 @@ static bool test_stats_parse(void)
 	if (!text)
 		return false;
 	ok &= no_addresses(text);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (stat_value(text, keys[i]) < 0) {
 			ksft_print_msg("key %s missing\n", keys[i]);
 			ok = false;
@@ -304,7 +305,7 @@ static bool test_bad_writes(void)
 	bool ok = true;
 	int err;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = write_str(TR_DIR "/trt_drop/drop", bad[i]);
 		if (err != EINVAL) {
 			ksft_print_msg("write '%s': %s, expected EINVAL\n",
@@ -517,8 +518,8 @@ static const struct {
 	{ "unload_leaves_nothing", test_unload_clean },
 };
 
-#define N_KERNEL (sizeof(kernel_tests) / sizeof(kernel_tests[0]))
-#define N_USER (sizeof(user_tests) / sizeof(user_tests[0]))
+#define N_KERNEL ARRAY_SIZE(kernel_tests)
+#define N_USER ARRAY_SIZE(user_tests)
 
 int main(int argc, char **argv)
 {

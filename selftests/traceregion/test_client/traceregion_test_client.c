@@ -866,6 +866,9 @@ static int tc_load_thread(void *arg)
 			atomic64_inc(&tc_load_nulls);
 		}
 		srcu_read_unlock(&tc_srcu, idx);
+		/* Cap reached or a drop in progress: do not spin on NULLs. */
+		if (!o->p)
+			usleep_range(100, 200);
 		cond_resched();
 	}
 	return 0;
