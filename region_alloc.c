@@ -67,6 +67,9 @@
 
 #include "region_alloc.h"
 
+#define CREATE_TRACE_POINTS
+#include "region_trace.h"
+
 /**
  * struct region_block - one block: a header, then the data handed out
  * @node: link on region->full or region->spare, under region->lock
@@ -136,6 +139,19 @@ struct region {
 	char name[REGION_NAME_MAX + 1];
 };
 
+static unsigned int default_reserve = REGION_DEFAULT_RESERVE;
+module_param(default_reserve, uint, 0444);
+MODULE_PARM_DESC(default_reserve,
+		 "spare blocks of a region created without params (0-64, default 2)");
+
+static unsigned long max_blocks;
+module_param(max_blocks, ulong, 0444);
+MODULE_PARM_DESC(max_blocks,
+		 "cap in 64 KiB blocks for regions that set no max_bytes (0 = none, else > default_reserve, at most 16777216)");
+
+/* 1 TiB of blocks: far above any sane tracing buffer. */
+#define REGION_MAX_BLOCKS_PARAM	(1UL << 24)
+
 static LIST_HEAD(region_list);
 static DEFINE_MUTEX(region_mutex);
 static struct dentry *region_debugfs_root;
@@ -162,7 +178,7 @@ const char *region_fail_name(enum region_fail_cause cause)
 		return "unknown";
 	return region_fail_names[cause];
 }
-EXPORT_SYMBOL_GPL(region_fail_name);
+EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION_NS);
 
 /* Blocks: the only places that call vmalloc and vfree. */
 
@@ -183,9 +199,11 @@ static void region_block_free(struct region *r, struct region_block *b)
 	atomic_long_inc(&r->vfrees);
 }
 
-static void *region_fail(struct region *r, enum region_fail_cause cause)
+static void *region_fail(struct region *r, size_t size,
+			 enum region_fail_cause cause)
 {
 	this_cpu_inc(r->pcpu->fail[cause]);
+	trace_alloc_fail(r->name, size, cause);
 	return NULL;
 }
 
@@ -226,8 +244,8 @@ static void *region_install(struct region *r, unsigned long n,
 			    unsigned int *cause)
 {
 	struct region_block *b, *nb;
-	unsigned long flags;
-	bool kick = false;
+	unsigned long flags, held = 0;
+	bool kick = false, spare = false;
 	void *p = NULL;
 
 	/* No spinning in NMI: the lock holder may be the CPU we interrupted. */
@@ -262,6 +280,7 @@ static void *region_install(struct region *r, unsigned long n,
 		if (nb) {
 			list_del(&nb->node);
 			r->nr_spare--;
+			spare = true;
 		}
 	}
 
@@ -286,7 +305,7 @@ static void *region_install(struct region *r, unsigned long n,
 		list_add_tail(&b->node, &r->full);
 	atomic_long_set(&nb->off, n);
 	p = nb->data;
-	r->nr_in_use++;
+	held = ++r->nr_in_use;
 	r->installs++;
 	/* Publish: the offset store above is ordered before the pointer. */
 	rcu_assign_pointer(r->cur, nb);
@@ -295,6 +314,8 @@ out:
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	if (kick)
 		irq_work_queue(&r->refill_iw);
+	if (held)
+		trace_block_install(r->name, held, spare, n);
 	return p;
 }
 
@@ -350,7 +371,7 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 	if (fresh)
 		region_unreserve(r, fresh);
 	if (!p)
-		return region_fail(r, cause);
+		return region_fail(r, n, cause);
 
 	this_cpu_inc(r->pcpu->allocs);
 	this_cpu_add(r->pcpu->bytes, n);
@@ -384,7 +405,7 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 
 	if (unlikely(!size || size > REGION_MAX_ALLOC))
-		return region_fail(r, REGION_FAIL_TOO_LARGE);
+		return region_fail(r, size, REGION_FAIL_TOO_LARGE);
 	n = ALIGN(size, 8);
 
 	/*
@@ -405,7 +426,7 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 	this_cpu_add(r->pcpu->bytes, n);
 	return p;
 }
-EXPORT_SYMBOL_GPL(region_alloc);
+EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION_NS);
 
 /* Reserve refill: irq_work (NMI-safe) -> work item (may sleep). */
 
@@ -463,9 +484,10 @@ static void region_fence(struct region *r)
 
 static void region_do_drop(struct region *r, bool from_debugfs)
 {
+	unsigned long flags, nr_blocks, nr_recycled = 0;
 	struct region_block *b, *tmp;
-	unsigned long flags;
 	LIST_HEAD(victims);
+	u64 live;
 	bool keep;
 
 	mutex_lock(&r->drop_mutex);
@@ -480,10 +502,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	if (b)
 		list_add(&b->node, &victims);
 	list_splice_init(&r->full, &victims);
+	nr_blocks = r->nr_in_use;
 	r->nr_in_use = 0;
 	r->drops++;
 	/* Quiet: the fence is up and every allocator has returned. */
-	WRITE_ONCE(r->bytes_at_drop, region_sum_bytes(r));
+	live = region_sum_bytes(r) - r->bytes_at_drop;
+	WRITE_ONCE(r->bytes_at_drop, r->bytes_at_drop + live);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 
 	/*
@@ -503,6 +527,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 			list_add(&b->node, &r->spare);
 			r->nr_spare++;
 			r->recycled++;
+			nr_recycled++;
 			b = NULL;
 		} else {
 			r->nr_total--;
@@ -514,6 +539,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 
 	/* Lift the fence; later allocators find ->cur == NULL. */
 	WRITE_ONCE(r->fenced, false);
+	trace_drop(r->name, nr_blocks, nr_recycled, live, from_debugfs);
 	schedule_work(&r->refill_work);
 	mutex_unlock(&r->drop_mutex);
 }
@@ -536,7 +562,7 @@ void region_drop(struct region *r)
 	might_sleep();
 	region_do_drop(r, false);
 }
-EXPORT_SYMBOL_GPL(region_drop);
+EXPORT_SYMBOL_NS_GPL(region_drop, TRACEREGION_NS);
 
 /**
  * region_get_stats() - read a region's counters
@@ -587,7 +613,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	if (capacity > st->bytes_live + st->bytes_free)
 		st->bytes_wasted = capacity - st->bytes_live - st->bytes_free;
 }
-EXPORT_SYMBOL_GPL(region_get_stats);
+EXPORT_SYMBOL_NS_GPL(region_get_stats, TRACEREGION_NS);
 
 /* debugfs */
 
@@ -762,10 +788,11 @@ static void region_free_all(struct region *r)
  */
 struct region *region_create(const char *name, const struct region_params *p)
 {
-	static const struct region_params defaults = {
-		.reserve_blocks = REGION_DEFAULT_RESERVE,
+	struct region_params defaults = {
+		.reserve_blocks = default_reserve,
 	};
 	struct region_block *b;
+	unsigned long cap;
 	struct region *r;
 	unsigned int i;
 
@@ -774,8 +801,8 @@ struct region *region_create(const char *name, const struct region_params *p)
 		p = &defaults;
 	if (!region_name_valid(name) || p->reserve_blocks > REGION_MAX_RESERVE)
 		return ERR_PTR(-EINVAL);
-	if (p->max_bytes &&
-	    p->max_bytes / REGION_BLOCK_SIZE < p->reserve_blocks + 1)
+	cap = p->max_bytes ? p->max_bytes / REGION_BLOCK_SIZE : max_blocks;
+	if (cap && cap < p->reserve_blocks + 1)
 		return ERR_PTR(-EINVAL);
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
@@ -796,7 +823,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	INIT_WORK(&r->refill_work, region_refill_work);
 	atomic_long_set(&r->vmallocs, 0);
 	atomic_long_set(&r->vfrees, 0);
-	r->max_blocks = p->max_bytes / REGION_BLOCK_SIZE;
+	r->max_blocks = cap;
 	r->reserve_target = p->reserve_blocks;
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;
@@ -824,7 +851,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	mutex_unlock(&region_mutex);
 	return r;
 }
-EXPORT_SYMBOL_GPL(region_create);
+EXPORT_SYMBOL_NS_GPL(region_create, TRACEREGION_NS);
 
 /**
  * region_destroy() - free a region and all its memory
@@ -857,10 +884,21 @@ void region_destroy(struct region *r)
 
 	region_free_all(r);
 }
-EXPORT_SYMBOL_GPL(region_destroy);
+EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION_NS);
 
 static int __init traceregion_init(void)
 {
+	if (default_reserve > REGION_MAX_RESERVE) {
+		pr_err("default_reserve=%u: must be at most %u\n",
+		       default_reserve, REGION_MAX_RESERVE);
+		return -EINVAL;
+	}
+	if (max_blocks && (max_blocks <= default_reserve ||
+			   max_blocks > REGION_MAX_BLOCKS_PARAM)) {
+		pr_err("max_blocks=%lu: must be 0 or %u to %lu\n", max_blocks,
+		       default_reserve + 1, REGION_MAX_BLOCKS_PARAM);
+		return -EINVAL;
+	}
 	region_debugfs_root = debugfs_create_dir("traceregion", NULL);
 	debugfs_create_file("stats", 0400, region_debugfs_root, NULL,
 			    &region_all_stats_fops);

@@ -6,6 +6,9 @@
  * vmalloc blocks and frees all of them at once with region_drop().  It is
  * the kernel port of the Go runtime's traceRegionAlloc.  See
  * Documentation/traceregion.rst for the design and the context rules.
+ *
+ * The API is exported in the TRACEREGION symbol namespace: a client module
+ * says MODULE_IMPORT_NS(TRACEREGION_NS).
  */
 #ifndef _TRACEREGION_REGION_ALLOC_H
 #define _TRACEREGION_REGION_ALLOC_H
@@ -13,6 +16,8 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/sizes.h>
+
+#include "region_compat.h"
 
 struct region;
 

@@ -396,6 +396,70 @@ static bool test_drop_under_load(void)
 	return ok;
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+
+/* Lines of @text that contain both @a and @b. */
+static int count_lines(const char *text, const char *a, const char *b)
+{
+	const char *line = text, *end;
+	char buf[512];
+	int n = 0;
+	size_t len;
+
+	while (line && *line) {
+		end = strchr(line, '\n');
+		len = end ? (size_t)(end - line) : strlen(line);
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (strstr(buf, a) && strstr(buf, b))
+			n++;
+		line = end ? end + 1 : NULL;
+	}
+	return n;
+}
+
+static bool test_trace_events(void)
+{
+	int installs, fails, drops;
+	bool ok = true;
+	char *trace;
+
+	if (access(TRACEFS "/events/traceregion/enable", F_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		ksft_print_msg("no tracefs: %s\n", strerror(errno));
+		return false;
+	}
+	if (write_str(TRACEFS "/trace", "") ||
+	    write_str(TRACEFS "/events/traceregion/enable", "1")) {
+		ksft_print_msg("cannot enable traceregion events\n");
+		return false;
+	}
+	ok &= run_kernel_test("trace_fastpath");
+	ok &= !write_str(TR_DIR "/trt_drop/drop", "1");
+	write_str(TRACEFS "/events/traceregion/enable", "0");
+	trace = read_file(TRACEFS "/trace");
+	if (!trace)
+		return false;
+	/* 1000 allocations, one install, one failure, one drop. */
+	installs = count_lines(trace, "block_install:", "region=trt_trace ");
+	fails = count_lines(trace, "alloc_fail:", "region=trt_trace ");
+	drops = count_lines(trace, "drop:", "region=trt_trace ");
+	if (installs != 1 || fails != 1 || drops != 1 ||
+	    !count_lines(trace, "alloc_fail:", "cause=too_large") ||
+	    !count_lines(trace, "drop:", "region=trt_drop ") ||
+	    !count_lines(trace, "region=trt_drop ", "by=debugfs") ||
+	    !count_lines(trace, "region=trt_trace ", "by=owner")) {
+		ksft_print_msg("events: %d installs, %d failures, %d drops\n",
+			       installs, fails, drops);
+		print_lines(trace);
+		ok = false;
+	}
+	free(trace);
+	return ok;
+}
+
 static bool test_unload_busy(void)
 {
 	if (!unload_module("traceregion")) {
@@ -500,6 +564,47 @@ static bool test_unload_clean(void)
 	return ok && access(TR_DIR, F_OK) != 0;
 }
 
+static bool test_module_params(void)
+{
+	static const char * const bad[] = {
+		"default_reserve=65", "max_blocks=2", "max_blocks=16777217",
+		"default_reserve=-1",
+	};
+	bool ok = true;
+	unsigned int i;
+	char *v;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (!load_module("traceregion", bad[i])) {
+			ksft_print_msg("loaded with %s\n", bad[i]);
+			unload_module("traceregion");
+			ok = false;
+		} else if (errno != EINVAL) {
+			ksft_print_msg("%s: %s, expected EINVAL\n", bad[i],
+				       strerror(errno));
+			ok = false;
+		}
+	}
+	if (load_module("traceregion", "default_reserve=3 max_blocks=100"))
+		return false;
+	ok &= mode_is("/sys/module/traceregion/parameters/default_reserve",
+		      0444);
+	v = read_file("/sys/module/traceregion/parameters/max_blocks");
+	ok &= v && !strcmp(v, "100\n");
+	free(v);
+	/* The client's trt_noowner is created with NULL params. */
+	if (load_module("traceregion_test_client", "")) {
+		ok = false;
+	} else {
+		ok &= region_stat("trt_noowner", "reserve_target") == 3;
+		ok &= region_stat("trt_noowner", "max_bytes") == 100 * 65536;
+		ok &= region_stat("trt_drop", "reserve_target") == 4;
+		ok &= !unload_module("traceregion_test_client");
+	}
+	ok &= !unload_module("traceregion");
+	return ok;
+}
+
 static const char * const kernel_tests[] = {
 	"create_errors", "align_zero", "no_overlap", "too_large", "cap",
 	"no_reserve", "contexts", "contention",
@@ -513,9 +618,11 @@ static const struct {
 	{ "debugfs_bad_writes_einval", test_bad_writes },
 	{ "debugfs_drop_without_on_drop_eperm", test_drop_eperm },
 	{ "debugfs_drop_under_load", test_drop_under_load },
+	{ "trace_events_slow_path_only", test_trace_events },
 	{ "unload_refused_while_client_loaded", test_unload_busy },
 	{ "unload_frees_leftover_region", test_unload_leftover },
 	{ "unload_leaves_nothing", test_unload_clean },
+	{ "module_params", test_module_params },
 };
 
 #define N_KERNEL ARRAY_SIZE(kernel_tests)

@@ -955,6 +955,29 @@ static void tc_load_start(void)
 	on_each_cpu(tc_load_arm, NULL, 1);
 }
 
+/* ---- trace_fastpath: events fire on the slow paths only ---- */
+
+static void tc_trace_fastpath(void)
+{
+	struct region_stats st;
+	struct region *r;
+	int i;
+
+	/* 1000 * 64 bytes fit in one block: one install, no failure. */
+	r = tc_create("trt_trace", 0, 1);
+	if (!r)
+		return;
+	for (i = 0; i < 1000; i++)
+		TC_CHECK(region_alloc(r, 64, GFP_KERNEL), "alloc %d", i);
+	TC_CHECK(!region_alloc(r, 0, GFP_KERNEL), "size 0");
+	region_get_stats(r, &st);
+	TC_CHECK(st.block_installs == 1 && st.allocs == 1000 &&
+		 st.failures == 1, "installs %llu allocs %llu failures %llu",
+		 st.block_installs, st.allocs, st.failures);
+	region_drop(r);
+	region_destroy(r);
+}
+
 /* ---- leak: a region the client never destroys ---- */
 
 static void tc_leak(void)
@@ -982,6 +1005,7 @@ static const struct {
 	{ "contention",		tc_contention },
 	{ "load_start",		tc_load_start },
 	{ "load_stop",		tc_load_stop_all },
+	{ "trace_fastpath",	tc_trace_fastpath },
 	{ "leak",		tc_leak },
 };
 
@@ -1079,5 +1103,6 @@ static void __exit tc_exit(void)
 module_init(tc_init);
 module_exit(tc_exit);
 
+MODULE_IMPORT_NS(TRACEREGION_NS);
 MODULE_DESCRIPTION("traceregion selftest client");
 MODULE_LICENSE("GPL");
