@@ -5,15 +5,23 @@
 #   make            build traceregion.ko and the selftest client against KDIR
 #   make check      everything the CI runs (see tools/check.sh)
 #   make demo       boot the stock test kernel and show the allocator at work
+#   make install    install traceregion.ko (modules_install, INSTALL_MOD_DIR
+#                   updates), its headers and Module.symvers under
+#                   /usr/src/traceregion-<version>/ for client modules
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory when it exists, else
-# to the newest installed Debian headers.
+# to the newest installed Debian 6.1 headers (linux-headers-amd64), else to
+# any installed Debian headers.
 
 KVER_RUNNING := $(shell uname -r)
-KDIR ?= $(strip $(if $(wildcard /lib/modules/$(KVER_RUNNING)/build),\
-	/lib/modules/$(KVER_RUNNING)/build,\
-	$(lastword $(sort $(wildcard /lib/modules/*-amd64/build)))))
+KDIR ?= $(strip $(or $(wildcard /lib/modules/$(KVER_RUNNING)/build),\
+	$(lastword $(shell ls -d /lib/modules/6.1.*-amd64/build 2>/dev/null | sort -V)),\
+	$(lastword $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V))))
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+KREL = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+SRCDIR = $(DESTDIR)/usr/src/traceregion-$(VERSION)
 
 all: modules
 
@@ -21,9 +29,18 @@ modules:
 	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64, or set KDIR"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) TR_CORE_ONLY=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) TR_CORE_ONLY=1 INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	install -D -m 0644 region_alloc.h $(SRCDIR)/region_alloc.h
+	install -D -m 0644 region_compat.h $(SRCDIR)/region_compat.h
+	install -D -m 0644 Module.symvers $(SRCDIR)/symvers/$(KREL)/Module.symvers
+	$(if $(DESTDIR),,depmod -a $(KREL))
+
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
-	$(MAKE) -C selftests/traceregion clean KSFT_DIR=/nonexistent 2>/dev/null || true
+	rm -f selftests/traceregion/traceregion_test
 	rm -rf .out
 
 check:
@@ -32,4 +49,4 @@ check:
 demo:
 	tools/demo.sh
 
-.PHONY: all modules clean check demo
+.PHONY: all modules install clean check demo

@@ -150,7 +150,7 @@ MODULE_PARM_DESC(max_blocks,
 		 "cap in 64 KiB blocks for regions that set no max_bytes (0 = none, else > default_reserve, at most 16777216)");
 
 /* 1 TiB of blocks: far above any sane tracing buffer. */
-#define REGION_MAX_BLOCKS_PARAM	(1UL << 24)
+#define REGION_MAX_BLOCKS_PARAM	BIT(24)
 
 static LIST_HEAD(region_list);
 static DEFINE_MUTEX(region_mutex);

@@ -7,9 +7,12 @@
 #   - checkpatch.pl --strict (0 errors, warnings or checks),
 #   - kernel-doc -none -Werror on the sources,
 #   - builds the kselftest program (0 warnings),
-#   - runs the kselftest suite in Debian's stock kernel under qemu; every
-#     KTAP result of the suite counts, and any checker report in the
-#     kernel log (WARNING:, BUG:, lockdep, ...) fails the run.
+#   - runs the kselftest suite in Debian's stock 6.1 and 6.12 kernels under
+#     qemu; every KTAP result of the suite counts, and any checker report
+#     in the kernel log (WARNING:, BUG:, lockdep, ...) fails the run,
+#   - a W=1 build against 6.12, the 6.13+ namespace macro, and the DKMS
+#     path (dkms add/build/install, a client built from what it installed)
+#     for both kernels.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -83,26 +86,78 @@ make -C selftests/traceregion KSFT_DIR="$ksrc/tools/testing/selftests" \
 	clean all >"$out/selftest-build.log" 2>&1
 check_clean "selftest build" "$out/selftest-build.log" $?
 
-echo "check: running the kselftest suite in the stock test kernel"
-tools/run-selftests -l "$out/selftests.log" >"$out/selftests.out" 2>&1
-vm_rc=$?
-# Inner KTAP of the suite ("# ok N ..."), then the runner's own line.
-while read -r line; do
-	case "$line" in
-	"# ok "*"# SKIP"*)	skipped=$((skipped + 1)); echo "check: skip ${line#\# }" ;;
-	"# ok "*)		ok "guest: ${line#\# ok }" ;;
-	"# not ok "*)		bad "guest: ${line#\# not ok }" ;;
-	esac
-done < <(grep -E '^# (not )?ok [0-9]+ ' "$out/selftests.log")
-if ! grep -q '^ok 1 selftests: traceregion: traceregion_test' \
-	"$out/selftests.log"; then
-	bad "guest: kselftest runner verdict (see $out/selftests.log)"
-fi
-if [ $vm_rc -ne 0 ]; then
-	bad "guest: kernel log clean and guest finished (see $out/selftests.out)"
-	grep '^tr-vm:' "$out/selftests.out" | head -n 20
+# run_suite LABEL KVER KDIR [tr-vm options...]: build against KDIR, run the
+# kselftest suite in the test kernel, count every inner KTAP result.
+run_suite() {
+	local label=$1 kver=$2 kd=$3 log=$out/selftests-$1.log line vm_rc
+	shift 3
+
+	echo "check: running the kselftest suite in the $label kernel ($kver)"
+	KVER=$kver KDIR=$kd tools/run-selftests -l "$log" "$@" \
+		>"$out/selftests-$label.out" 2>&1
+	vm_rc=$?
+	# Inner KTAP of the suite ("# ok N ..."), then the runner's verdict.
+	while read -r line; do
+		case "$line" in
+		"# ok "*"# SKIP"*)
+			skipped=$((skipped + 1))
+			echo "check: skip $label: ${line#\# }" ;;
+		"# ok "*)	ok "$label: ${line#\# ok }" ;;
+		"# not ok "*)	bad "$label: ${line#\# not ok }" ;;
+		esac
+	done < <(grep -E '^# (not )?ok [0-9]+ ' "$log")
+	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
+	   ! grep -q '^ok [0-9]* selftests: ' "$log"; then
+		bad "$label: kselftest runner verdict (see $log)"
+		grep -E '^(not )?ok [0-9]* selftests: ' "$log"
+	fi
+	if [ $vm_rc -ne 0 ]; then
+		bad "$label: kernel log clean, guest finished (see $log)"
+		grep '^tr-vm:' "$out/selftests-$label.out" | head -n 20
+	else
+		ok "$label: kernel log clean, guest finished"
+	fi
+}
+
+kver61=$(basename "$(dirname "$kdir")")
+run_suite stock-6.1 "$kver61" "$kdir"
+
+if kver612=$(tr_kver_612); then
+	kdir612=/lib/modules/$kver612/build
+	make -s -C "$kdir612" M="$TR_TOP" clean >/dev/null 2>&1
+	make -C "$kdir612" M="$TR_TOP" W=1 modules >"$out/build-w1-6.12.log" 2>&1
+	check_clean "build W=1 against $kver612" "$out/build-w1-6.12.log" $?
+	run_suite stock-6.12 "$kver612" "$kdir612"
+	make -s -C "$kdir612" M="$TR_TOP" clean >/dev/null 2>&1
 else
-	ok "guest: kernel log clean and guest finished"
+	bad "Debian 6.12 headers not found in the archive"
+	kver612=
+fi
+
+# The symbol namespace macro for kernels from 6.13 on (none in the
+# archive): preprocess the compat header with a stand-in version.h.
+compat_ns() {
+	local d=$out/compat/$1
+
+	mkdir -p "$d/linux"
+	printf '#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))\n#define LINUX_VERSION_CODE KERNEL_VERSION(%s)\n' \
+		"$1" >"$d/linux/version.h"
+	printf '#include "region_compat.h"\nNS=TRACEREGION_NS\n' |
+		gcc -E -P -I"$d" -I"$TR_TOP" - | sed -n 's/^NS=//p'
+}
+if [ "$(compat_ns 6,1,0)" = TRACEREGION ] &&
+   [ "$(compat_ns 6,12,0)" = TRACEREGION ] &&
+   [ "$(compat_ns 6,13,0)" = '"TRACEREGION"' ]; then
+	ok "compat: namespace is an identifier up to 6.12, a string from 6.13"
+else
+	bad "compat: TRACEREGION_NS expands to $(compat_ns 6,13,0) for 6.13"
+fi
+
+if tools/dkms-check "$kver61" $kver612 >"$out/dkms.log" 2>&1; then
+	ok "dkms add/build/install, client build ($kver61 $kver612)"
+else
+	bad "dkms (see $out/dkms.log)"
+	tail -n 20 "$out/dkms.log"
 fi
 
 echo "check: $(( $(date +%s) - start )) s"

@@ -1,0 +1,1185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite "traceregion": the allocator's inside.
+ *
+ * Not compiled on its own: region_alloc.c includes this file at its end when
+ * built with TR_KUNIT=y (which defines TRACEREGION_KUNIT) against a kernel
+ * with CONFIG_KUNIT, as fs/ext4/mballoc.c includes its tests.  So the cases
+ * see the static functions and struct region.  Loading that test build of
+ * traceregion.ko runs the suite (KUnit runs a module's suites before its
+ * init function); the KTAP stays in /sys/kernel/debug/kunit/traceregion/
+ * results until the module is unloaded.  tools/run-kunit does all that.
+ *
+ * The only seam in region_alloc.c is region_test_block_new(), called first
+ * in region_block_new() for the region named in region_test_target:
+ *  - a hook, run in the allocating task, that can stage a race (another
+ *    installer, a drop) exactly while the slow path is between its two
+ *    rounds, or delay or fail a block allocation;
+ *  - a fault point built on should_fail() (region_test_fail_attr) that fails
+ *    block allocations like fail_page_alloc would, but only for that region.
+ *
+ * Cases that need concurrency use kthreads; the NMI cases raise a real NMI
+ * on the current CPU with a self-IPI and allocate from an NMI handler.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/fault-inject.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#ifdef CONFIG_X86_LOCAL_APIC
+#include <asm/apic.h>
+#include <asm/nmi.h>
+#endif
+
+/* The seam: which region, the hook, the fault point. */
+
+static char region_test_target[REGION_NAME_MAX + 1];
+static bool (*region_test_hook)(struct region *r);
+
+#ifdef CONFIG_FAULT_INJECTION
+static struct fault_attr region_test_fail_attr = FAULT_ATTR_INITIALIZER;
+#endif
+
+static bool region_test_block_new(struct region *r)
+{
+	bool (*hook)(struct region *r) = READ_ONCE(region_test_hook);
+
+	if (!region_test_target[0] || strcmp(r->name, region_test_target))
+		return false;
+	if (hook && hook(r))
+		return true;
+#ifdef CONFIG_FAULT_INJECTION
+	return should_fail(&region_test_fail_attr, REGION_BLOCK_SIZE);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Fail block allocations of region @name: skip @skip of them, then fail
+ * @times (-1: all).  Returns false when the kernel has no fault injection.
+ */
+static bool rt_fail_blocks(const char *name, int skip, int times)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr *a = &region_test_fail_attr;
+
+	a->verbose = 0;
+	a->interval = 1;
+	a->task_filter = false;
+	/* should_fail() lets calls pass while space > size, eating size. */
+	atomic_set(&a->space, skip * REGION_BLOCK_SIZE + 1);
+	atomic_set(&a->times, times);
+	strscpy(region_test_target, name, sizeof(region_test_target));
+	WRITE_ONCE(a->probability, 100);
+	return true;
+#else
+	return false;
+#endif
+}
+
+static void rt_seam_reset(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	WRITE_ONCE(region_test_fail_attr.probability, 0);
+#endif
+	WRITE_ONCE(region_test_hook, NULL);
+	region_test_target[0] = '\0';
+}
+
+static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
+{
+	strscpy(region_test_target, name, sizeof(region_test_target));
+	WRITE_ONCE(region_test_hook, hook);
+}
+
+/* Regions of a case, destroyed by rt_exit() whatever happened. */
+
+#define RT_REGIONS	4
+
+struct rt_ctx {
+	struct region *r[RT_REGIONS];
+};
+
+static int rt_init(struct kunit *test)
+{
+	test->priv = kunit_kzalloc(test, sizeof(struct rt_ctx), GFP_KERNEL);
+	if (!test->priv)
+		return -ENOMEM;
+	rt_seam_reset();
+	return 0;
+}
+
+static void rt_exit(struct kunit *test)
+{
+	struct rt_ctx *ctx = test->priv;
+	int i;
+
+	rt_seam_reset();
+	for (i = 0; i < RT_REGIONS; i++)
+		region_destroy(ctx->r[i]);
+}
+
+static struct region *rt_new(struct kunit *test, const char *name,
+			     size_t max_bytes, unsigned int reserve)
+{
+	struct region_params p = {
+		.max_bytes = max_bytes,
+		.reserve_blocks = reserve,
+	};
+	struct rt_ctx *ctx = test->priv;
+	struct region *r;
+	int i;
+
+	r = region_create(name, &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r);
+	for (i = 0; i < RT_REGIONS && ctx->r[i]; i++)
+		;
+	KUNIT_ASSERT_LT(test, i, RT_REGIONS);
+	ctx->r[i] = r;
+	return r;
+}
+
+/* For a case that destroys a region itself. */
+static void rt_forget(struct kunit *test, struct region *r)
+{
+	struct rt_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < RT_REGIONS; i++)
+		if (ctx->r[i] == r)
+			ctx->r[i] = NULL;
+}
+
+/* Let a queued reserve refill finish. */
+static void rt_quiesce(struct region *r)
+{
+	irq_work_sync(&r->refill_iw);
+	flush_work(&r->refill_work);
+}
+
+static u64 rt_fail(struct region *r, enum region_fail_cause cause)
+{
+	struct region_stats st;
+
+	region_get_stats(r, &st);
+	return st.fail[cause];
+}
+
+/*
+ * The invariants of a quiet region: lists and counters agree, every block
+ * ever vmalloc'ed is in use, spare or vfree'd (none leaked), spare blocks
+ * are zero, the cap holds, and the byte counters add up.
+ */
+static void rt_check(struct kunit *test, struct region *r)
+{
+	unsigned long flags, nfull = 0, nspare = 0, dirty = 0;
+	unsigned long in_use, spare, total;
+	struct region_block *b, *cur;
+	struct region_stats st;
+	u64 sum = 0;
+	int i;
+
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	cur = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	list_for_each_entry(b, &r->full, node)
+		nfull++;
+	list_for_each_entry(b, &r->spare, node) {
+		nspare++;
+		if (atomic_long_read(&b->off) ||
+		    memchr_inv(b->data, 0, REGION_MAX_ALLOC))
+			dirty++;
+	}
+	in_use = r->nr_in_use;
+	spare = r->nr_spare;
+	total = r->nr_total;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+
+	KUNIT_EXPECT_EQ(test, nfull + !!cur, in_use);
+	KUNIT_EXPECT_EQ(test, nspare, spare);
+	KUNIT_EXPECT_EQ(test, total, in_use + spare);
+	if (r->max_blocks)
+		KUNIT_EXPECT_LE(test, total, r->max_blocks);
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+
+	KUNIT_EXPECT_EQ(test, st.blocks_held, (u64)in_use);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, (u64)spare);
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls - st.vfree_calls,
+			st.blocks_held + st.reserve_blocks);
+	KUNIT_EXPECT_EQ(test, st.bytes_held, st.blocks_held * REGION_BLOCK_SIZE);
+	KUNIT_EXPECT_EQ(test, st.bytes_held,
+			st.bytes_live + st.bytes_free + st.bytes_wasted +
+			st.blocks_held * REGION_BLOCK_HDR);
+	KUNIT_EXPECT_LE(test, st.bytes_live, st.bytes_alloc);
+	for (i = 0; i < REGION_FAIL_NR; i++)
+		sum += st.fail[i];
+	KUNIT_EXPECT_EQ(test, st.failures, sum);
+}
+
+/* Parameters, names, the failure names. */
+
+static void rt_create_params(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "Upper", "a/b", "a.b", "stats", "a b",
+		"abcdefghijklmnopqrstuvwxyz0123456",
+	};
+	struct region_params p = { .reserve_blocks = REGION_MAX_RESERVE + 1 };
+	struct region *r, *dup;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR(region_create(bad[i], NULL)),
+				    -EINVAL, "name '%s'", bad[i]);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_create(NULL, NULL)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_create("rt-p", &p)), -EINVAL);
+	/* A cap must leave room for the reserve and one block in use. */
+	p.reserve_blocks = 3;
+	p.max_bytes = 3 * REGION_BLOCK_SIZE;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_create("rt-p", &p)), -EINVAL);
+	p.max_bytes = 4 * REGION_BLOCK_SIZE;
+	r = rt_new(test, "rt-p", p.max_bytes, p.reserve_blocks);
+	KUNIT_EXPECT_EQ(test, r->max_blocks, 4UL);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 3U);
+
+	dup = region_create("rt-p", NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dup), -EEXIST);
+	/* 31 characters of every allowed kind. */
+	rt_new(test, "abcdefghijklmnopqrstuvwxyz-0_12", 0, 0);
+
+	region_destroy(NULL);
+	region_destroy(ERR_PTR(-EINVAL));
+	rt_check(test, r);
+}
+
+static void rt_fail_names(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < REGION_FAIL_NR; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, region_fail_names[i]);
+		KUNIT_EXPECT_STREQ(test, region_fail_name(i),
+				   region_fail_names[i]);
+	}
+	KUNIT_EXPECT_STREQ(test, region_fail_name(REGION_FAIL_NR), "unknown");
+	KUNIT_EXPECT_STREQ(test, region_fail_name(-1), "unknown");
+}
+
+/* Bump: rounding, alignment, zeroing, size limits. */
+
+static void rt_alloc_basic(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-basic", 0, 0);
+	u8 *p1, *p2, *p3, *p4;
+
+	p1 = region_alloc(r, 1, GFP_KERNEL);
+	p2 = region_alloc(r, 7, GFP_KERNEL);
+	p3 = region_alloc(r, 9, GFP_KERNEL);
+	p4 = region_alloc(r, 8, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p1);
+	KUNIT_ASSERT_NOT_NULL(test, p2);
+	KUNIT_ASSERT_NOT_NULL(test, p3);
+	KUNIT_ASSERT_NOT_NULL(test, p4);
+	KUNIT_EXPECT_EQ(test, (unsigned long)p1 % 8, 0UL);
+	KUNIT_EXPECT_PTR_EQ(test, p2, p1 + 8);
+	KUNIT_EXPECT_PTR_EQ(test, p3, p2 + 8);
+	KUNIT_EXPECT_PTR_EQ(test, p4, p3 + 16);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p1, 0, 40));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->cur->off), 40L);
+
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, REGION_MAX_ALLOC + 1,
+					     GFP_ATOMIC));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, SIZE_MAX, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_TOO_LARGE), 3ULL);
+	/* The largest request takes a whole fresh block. */
+	p1 = region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p1, 0, REGION_MAX_ALLOC));
+	KUNIT_EXPECT_EQ(test, r->nr_in_use, 2UL);
+	rt_check(test, r);
+}
+
+/* Stats arithmetic on a known sequence, across a drop that recycles. */
+
+static bool rt_hook_fail_others(struct region *r)
+{
+	/* Refills run in a kworker: fail them, keep the test's own. */
+	return !(current->flags & PF_KTHREAD) || strncmp(current->comm,
+							  "kunit", 5);
+}
+
+static void rt_stats_arith(struct kunit *test)
+{
+	const u64 max = REGION_MAX_ALLOC;
+	struct region *r = rt_new(test, "rt-stats", 0, 4);
+	struct region_stats st;
+	u64 live;
+
+	/* No refill: the drop below must recycle into the reserve. */
+	rt_set_hook("rt-stats", rt_hook_fail_others);
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 1, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 13, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 4000, GFP_ATOMIC));
+	/* Does not fit: block 2, block 1 keeps a tail of max - 4024. */
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, max, GFP_KERNEL));
+	/* Block 2 is exactly full: block 3. */
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 100, GFP_NOWAIT));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 0, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, max + 1, GFP_KERNEL));
+	rt_quiesce(r);
+
+	live = 8 + 16 + 4000 + max + 104;
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 5ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, live);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, live);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_held, 3ULL * REGION_BLOCK_SIZE);
+	KUNIT_EXPECT_EQ(test, st.bytes_free, max - 104);
+	KUNIT_EXPECT_EQ(test, st.bytes_wasted, max - 4024);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.fail[REGION_FAIL_TOO_LARGE], 2ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.drops, 0ULL);
+	rt_check(test, r);
+
+	region_drop(r);
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, live);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_free, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_wasted, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.recycled, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.vfree_calls, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+	/* rt_check() verifies that the recycled blocks are zero again. */
+	rt_check(test, r);
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 16, GFP_ATOMIC));
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, 16ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, live + 16);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 4ULL);
+	rt_check(test, r);
+}
+
+/* Reserve: non-blocking callers drain it, the refill brings it back. */
+
+static void rt_reserve_dry_refill(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-reserve", 0, 2);
+	struct region_stats st;
+	unsigned long flags;
+	void *p[3];
+
+	rt_quiesce(r);
+	/* Interrupts off: the refill irq_work cannot run in between. */
+	local_irq_save(flags);
+	p[0] = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	p[1] = region_alloc(r, REGION_MAX_ALLOC, GFP_NOWAIT);
+	p[2] = region_alloc(r, 8, GFP_ATOMIC);
+	region_get_stats(r, &st);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_NOT_NULL(test, p[1]);
+	KUNIT_EXPECT_NULL(test, p[2]);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.fail[REGION_FAIL_NO_RESERVE], 1ULL);
+	/* Nothing was vmalloc'ed in atomic context. */
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, 2ULL);
+
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, 4ULL);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	rt_check(test, r);
+}
+
+/* Without spare blocks a blocking caller vmallocs, an atomic one fails. */
+static void rt_no_reserve(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-noreserve", 0, 0);
+
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_NOWAIT));
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_NO_RESERVE), 2ULL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vmallocs), 2L);
+	rt_check(test, r);
+}
+
+/* The cap counts blocks in use, spare and being vmalloc'ed. */
+
+static void rt_cap(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-cap", 3 * REGION_BLOCK_SIZE, 1);
+	int i, ok = 0;
+
+	for (i = 0; i < 5; i++) {
+		if (region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL))
+			ok++;
+		rt_quiesce(r);
+		KUNIT_EXPECT_LE(test, r->nr_total, 3UL);
+	}
+	KUNIT_EXPECT_EQ(test, ok, 3);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_CAP), 2ULL);
+	/* The cap wins over "no reserve" for an atomic caller. */
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_CAP), 3ULL);
+	rt_check(test, r);
+
+	/* A drop keeps one spare and frees two; the region is usable. */
+	region_drop(r);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->nr_total, 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vfrees), 2L);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	rt_check(test, r);
+}
+
+/* The slow path's re-check: two installers, the loser's block. */
+
+static struct {
+	struct task_struct *task;
+	unsigned int calls;
+	void *winner;
+} rt_race;
+
+/*
+ * Runs in region_block_new() of the test task, after its slow path took a
+ * reservation and left the lock: the other installer gets in first.  Other
+ * tasks (the refill worker) fail, so the reserve stays empty.
+ */
+static bool rt_race_hook(struct region *r)
+{
+	if (current != rt_race.task)
+		return true;
+	if (rt_race.calls++ == 0)
+		rt_race.winner = region_alloc(r, 8, GFP_KERNEL);
+	return false;
+}
+
+static void rt_recheck_race(struct kunit *test, const char *name,
+			    unsigned int reserve)
+{
+	struct region *r = rt_new(test, name, 0, reserve);
+	struct region_stats st;
+	u8 *full, *loser;
+
+	rt_race.task = current;
+	rt_race.calls = 1;	/* disarmed */
+	rt_race.winner = NULL;
+	rt_set_hook(name, rt_race_hook);
+
+	/* Block 1, full; with a reserve it came from it and is not refilled. */
+	full = region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, full);
+	rt_quiesce(r);
+	KUNIT_ASSERT_EQ(test, r->nr_spare, 0U);
+
+	rt_race.calls = 0;
+	loser = region_alloc(r, 8, GFP_KERNEL);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, rt_race.calls, 2U);
+	KUNIT_ASSERT_NOT_NULL(test, rt_race.winner);
+	KUNIT_ASSERT_NOT_NULL(test, loser);
+	/* The loser re-checked and bumped the winner's block. */
+	KUNIT_EXPECT_PTR_EQ(test, loser, (u8 *)rt_race.winner + 8);
+
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 3ULL);
+	/* Its fresh block was kept as a spare or freed, never leaked. */
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, reserve + 3ULL);
+	if (reserve) {
+		KUNIT_EXPECT_EQ(test, st.reserve_blocks, 1ULL);
+		KUNIT_EXPECT_EQ(test, st.vfree_calls, 0ULL);
+	} else {
+		KUNIT_EXPECT_EQ(test, st.reserve_blocks, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.vfree_calls, 1ULL);
+	}
+	rt_check(test, r);
+}
+
+static void rt_recheck_race_free(struct kunit *test)
+{
+	rt_recheck_race(test, "rt-race-free", 0);
+}
+
+static void rt_recheck_race_spare(struct kunit *test)
+{
+	rt_recheck_race(test, "rt-race-spare", 1);
+}
+
+/* Many blocking installers at once: the counters still balance. */
+
+struct rt_worker {
+	struct region *r;
+	struct completion done;
+	unsigned long ok, fail, bad;
+	size_t size;
+	gfp_t gfp;
+	bool under_rcu;
+	unsigned int iters;
+	u32 seed;
+};
+
+/*
+ * Allocate until stopped (or @iters times): check that memory comes zeroed,
+ * then tag it with its size in the first word and a pattern, inside an RCU
+ * read-side section like a tracepoint probe's, so that a drop waits.
+ */
+static int rt_worker_fn(void *data)
+{
+	struct rt_worker *w = data;
+	unsigned int i = 0;
+	size_t n;
+	u8 *p;
+
+	while (!kthread_should_stop()) {
+		if (w->iters && i >= w->iters) {
+			msleep(1);
+			continue;
+		}
+		i++;
+		n = w->size;
+		if (!n) {
+			w->seed = w->seed * 1103515245 + 12345;
+			n = 8 + (w->seed >> 8) % 2041;
+		}
+		if (w->under_rcu)
+			rcu_read_lock();
+		p = region_alloc(w->r, n, w->gfp);
+		if (p) {
+			if (memchr_inv(p, 0, n))
+				w->bad++;
+			memset(p, 0x5a, n);
+			*(u32 *)p = ALIGN(n, 8);
+			w->ok++;
+		} else {
+			w->fail++;
+		}
+		if (w->under_rcu)
+			rcu_read_unlock();
+		if (!(i % 32))
+			cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static struct task_struct *rt_start_worker(struct kunit *test,
+					   struct rt_worker *w, int cpu)
+{
+	struct task_struct *t;
+
+	init_completion(&w->done);
+	t = kthread_create(rt_worker_fn, w, "rt_worker/%d", cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+static void rt_stop_worker(struct task_struct *t)
+{
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+#define RT_WORKERS	4
+
+static void rt_installers_contend(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-contend", 0, 0);
+	struct task_struct *t[RT_WORKERS];
+	struct rt_worker *w;
+	struct region_stats st;
+	unsigned long ok = 0;
+	int i, n = min_t(int, RT_WORKERS, 2 * num_online_cpus());
+
+	w = kunit_kcalloc(test, RT_WORKERS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	/* Over half a block each: almost every call installs a block. */
+	for (i = 0; i < n; i++) {
+		w[i] = (struct rt_worker){ .r = r, .gfp = GFP_KERNEL,
+			.size = REGION_MAX_ALLOC / 2 + 8, .iters = 100 };
+		t[i] = rt_start_worker(test, &w[i], i % num_online_cpus());
+	}
+	msleep(200);
+	for (i = 0; i < n; i++) {
+		while (w[i].ok + w[i].fail < w[i].iters)
+			msleep(10);
+		rt_stop_worker(t[i]);
+		ok += w[i].ok;
+		KUNIT_EXPECT_EQ(test, w[i].fail, 0UL);
+		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
+	}
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, (u64)ok);
+	KUNIT_EXPECT_EQ(test, st.block_installs, (u64)ok);
+	rt_check(test, r);
+	region_drop(r);
+	rt_check(test, r);
+}
+
+/* Fault injection on every block allocation path. */
+
+static void rt_fail_create(struct kunit *test)
+{
+	struct region_params p = { .reserve_blocks = 3 };
+	struct region *r;
+	int skip;
+
+	if (!rt_fail_blocks("rt-fail-create", 0, 0))
+		kunit_skip(test, "no CONFIG_FAULT_INJECTION");
+	/* Fail the first, second, third block of the reserve. */
+	for (skip = 0; skip < 3; skip++) {
+		rt_fail_blocks("rt-fail-create", skip, 1);
+		r = region_create("rt-fail-create", &p);
+		KUNIT_EXPECT_EQ(test, PTR_ERR(r), -ENOMEM);
+		KUNIT_EXPECT_EQ(test,
+				atomic_read(&region_test_fail_attr.times), 0);
+		if (!IS_ERR(r))
+			region_destroy(r);
+	}
+	rt_seam_reset();
+	r = rt_new(test, "rt-fail-create", 0, 3);
+	rt_check(test, r);
+}
+
+static void rt_fail_blocking(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-fail-vm", 2 * REGION_BLOCK_SIZE, 0);
+
+	if (!rt_fail_blocks("rt-fail-vm", 0, 1))
+		kunit_skip(test, "no CONFIG_FAULT_INJECTION");
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_VMALLOC), 1ULL);
+	/* The slot reserved against the cap was given back... */
+	KUNIT_EXPECT_EQ(test, r->nr_total, 0UL);
+	/* ...so the cap still allows two blocks. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_CAP), 1ULL);
+	rt_check(test, r);
+}
+
+static void rt_fail_refill(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-fail-refill", 0, 2);
+	unsigned long flags;
+	void *p0, *p1;
+
+	rt_quiesce(r);
+	if (!rt_fail_blocks("rt-fail-refill", 0, -1))
+		kunit_skip(test, "no CONFIG_FAULT_INJECTION");
+	local_irq_save(flags);
+	p0 = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	p1 = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NOT_NULL(test, p0);
+	KUNIT_EXPECT_NOT_NULL(test, p1);
+	rt_quiesce(r);
+	/* The refill failed and gave its reservation back. */
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 0U);
+	KUNIT_EXPECT_EQ(test, r->nr_total, 2UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vmallocs), 2L);
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_KERNEL | __GFP_NOWARN));
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_NO_RESERVE), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_VMALLOC), 1ULL);
+	rt_check(test, r);
+
+	/* Faults off: the next failing atomic caller kicks a refill. */
+	rt_seam_reset();
+	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	rt_check(test, r);
+}
+
+/* Destroy while the refill is queued or inside vmalloc. */
+
+static bool rt_hook_slow_refill(struct region *r)
+{
+	if (current->flags & PF_WQ_WORKER)
+		msleep(50);
+	return false;
+}
+
+static void rt_destroy_during_refill(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-destroy", 0, 2);
+	unsigned long flags;
+
+	rt_quiesce(r);
+	local_irq_save(flags);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_ATOMIC));
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_ATOMIC));
+	local_irq_restore(flags);
+	/* The refill irq_work is queued or has just run. */
+	rt_forget(test, r);
+	region_destroy(r);
+
+	r = rt_new(test, "rt-destroy", 0, 2);
+	rt_set_hook("rt-destroy", rt_hook_slow_refill);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	msleep(10);
+	/* The worker sleeps in region_block_new(); destroy must wait. */
+	rt_forget(test, r);
+	region_destroy(r);
+}
+
+/* region_drop(): the fence against in-flight fast paths. */
+
+struct rt_reader {
+	struct region *r;
+	struct completion inside, done;
+	atomic_t finished;
+	u8 *p;
+};
+
+static int rt_reader_fn(void *data)
+{
+	struct rt_reader *rd = data;
+
+	rcu_read_lock();
+	rd->p = region_alloc(rd->r, 64, GFP_ATOMIC);
+	complete(&rd->inside);
+	/* A drop that starts now has to wait for this section. */
+	mdelay(100);
+	if (rd->p)
+		memset(rd->p, 0xa5, 64);
+	atomic_set(&rd->finished, 1);
+	rcu_read_unlock();
+	kthread_complete_and_exit(&rd->done, 0);
+}
+
+static void rt_drop_waits_inflight(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-fence", 0, 0);
+	struct rt_reader *rd;
+	struct task_struct *t;
+
+	rd = kunit_kzalloc(test, sizeof(*rd), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rd);
+	rd->r = r;
+	init_completion(&rd->inside);
+	init_completion(&rd->done);
+	/* A current block, freed (no reserve) by the drop. */
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+
+	t = kthread_run(rt_reader_fn, rd, "rt_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&rd->inside);
+	region_drop(r);
+	KUNIT_EXPECT_EQ(test, atomic_read(&rd->finished), 1);
+	wait_for_completion(&rd->done);
+	KUNIT_EXPECT_NOT_NULL(test, rd->p);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vfrees), 1L);
+	rt_check(test, r);
+}
+
+/* While fenced (inside on_drop) every caller gets NULL, "dropping". */
+
+struct rt_on_drop {
+	unsigned int calls;
+	void *atomic_p, *kernel_p;
+};
+
+static void rt_on_drop_fn(struct region *r, void *priv)
+{
+	struct rt_on_drop *od = priv;
+
+	od->calls++;
+	od->atomic_p = region_alloc(r, 8, GFP_ATOMIC);
+	od->kernel_p = region_alloc(r, 8, GFP_KERNEL);
+}
+
+static void rt_drop_fences_new(struct kunit *test)
+{
+	struct rt_on_drop od = { };
+	struct region_params p = {
+		.reserve_blocks = 1,
+		.on_drop = rt_on_drop_fn,
+		.priv = &od,
+	};
+	struct rt_ctx *ctx = test->priv;
+	struct region *r;
+
+	r = region_create("rt-ondrop", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r);
+	ctx->r[0] = r;
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+
+	/* What a write of 1 to <name>/drop does. */
+	region_do_drop(r, true);
+	KUNIT_EXPECT_EQ(test, od.calls, 1U);
+	KUNIT_EXPECT_NULL(test, od.atomic_p);
+	KUNIT_EXPECT_NULL(test, od.kernel_p);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_DROPPING), 2ULL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vmallocs), 1L);
+	/* The fence is lifted. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
+	/* region_drop() does not call on_drop. */
+	region_drop(r);
+	KUNIT_EXPECT_EQ(test, od.calls, 1U);
+	rt_check(test, r);
+}
+
+/*
+ * A blocking caller that left the lock to vmalloc comes back while a drop
+ * is fenced (its block must not be leaked) or after the drop (it installs
+ * into the emptied region).
+ */
+
+struct rt_sleeper {
+	struct region *r;
+	struct task_struct *task;
+	struct completion go_drop, in_fence, alloc_done, dropped;
+	bool armed;
+};
+
+static struct rt_sleeper *rt_sleeper;
+
+static bool rt_sleeper_hook(struct region *r)
+{
+	struct rt_sleeper *s = rt_sleeper;
+
+	if (current != s->task || !s->armed)
+		return false;
+	s->armed = false;
+	complete(&s->go_drop);
+	wait_for_completion(&s->in_fence);
+	return false;
+}
+
+static void rt_sleeper_on_drop(struct region *r, void *priv)
+{
+	struct rt_sleeper *s = priv;
+
+	complete(&s->in_fence);
+	wait_for_completion(&s->alloc_done);
+}
+
+static int rt_dropper_fn(void *data)
+{
+	struct rt_sleeper *s = data;
+
+	wait_for_completion(&s->go_drop);
+	region_do_drop(s->r, true);
+	kthread_complete_and_exit(&s->dropped, 0);
+}
+
+static void rt_drop_during_vmalloc(struct kunit *test, unsigned int reserve)
+{
+	struct rt_ctx *ctx = test->priv;
+	struct region_params p = { .reserve_blocks = reserve };
+	struct task_struct *t;
+	struct rt_sleeper *s;
+	void *q;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	p.on_drop = rt_sleeper_on_drop;
+	p.priv = s;
+	s->r = region_create("rt-sleeper", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->r);
+	ctx->r[0] = s->r;
+	s->task = current;
+	init_completion(&s->go_drop);
+	init_completion(&s->in_fence);
+	init_completion(&s->alloc_done);
+	init_completion(&s->dropped);
+	rt_sleeper = s;
+
+	/* Use up the reserve with refills failing, so the next call vmallocs. */
+	rt_set_hook("rt-sleeper", rt_hook_fail_others);
+	while (READ_ONCE(s->r->nr_spare))
+		KUNIT_ASSERT_NOT_NULL(test, region_alloc(s->r, REGION_MAX_ALLOC,
+							 GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(s->r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(s->r);
+	rt_set_hook("rt-sleeper", rt_sleeper_hook);
+
+	t = kthread_run(rt_dropper_fn, s, "rt_dropper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	s->armed = true;
+	q = region_alloc(s->r, 8, GFP_KERNEL);
+	complete(&s->alloc_done);
+	wait_for_completion(&s->dropped);
+
+	KUNIT_EXPECT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, rt_fail(s->r, REGION_FAIL_DROPPING), 1ULL);
+	rt_check(test, s->r);
+	rt_seam_reset();
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(s->r, 8, GFP_KERNEL));
+	rt_check(test, s->r);
+}
+
+static void rt_drop_during_vmalloc_free(struct kunit *test)
+{
+	rt_drop_during_vmalloc(test, 0);
+}
+
+static void rt_drop_during_vmalloc_spare(struct kunit *test)
+{
+	rt_drop_during_vmalloc(test, 1);
+}
+
+/* A whole drop while the caller is in vmalloc: it installs afterwards. */
+static bool rt_hook_drop_now(struct region *r)
+{
+	if (current == rt_race.task && rt_race.calls++ == 0)
+		region_drop(r);
+	return false;
+}
+
+static void rt_drop_before_install(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-late", 0, 0);
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_race.task = current;
+	rt_race.calls = 0;
+	rt_set_hook("rt-late", rt_hook_drop_now);
+	p = region_alloc(r, 24, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, r->drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, r->nr_in_use, 1UL);
+	KUNIT_EXPECT_PTR_EQ(test, p, (u8 *)rcu_access_pointer(r->cur)->data);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vfrees), 1L);
+	rt_check(test, r);
+}
+
+/*
+ * Drops against fast paths on every CPU, allocating under RCU as a probe
+ * does.  Afterwards the region's own records say how many bytes are live;
+ * bytes_live must agree.
+ */
+static u64 rt_walk_live(struct region *r)
+{
+	struct region_block *b, *cur;
+	unsigned long flags;
+	u64 live = 0;
+	long off, o;
+	u32 h;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	cur = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	b = cur;
+	while (b) {
+		off = min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC);
+		for (o = 0; o + 8 <= off; o += h) {
+			h = *(u32 *)(b->data + o);
+			if (!h)
+				break;
+			live += h;
+		}
+		if (b == cur)
+			b = list_first_entry_or_null(&r->full,
+						     struct region_block, node);
+		else if (list_is_last(&b->node, &r->full))
+			b = NULL;
+		else
+			b = list_next_entry(b, node);
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return live;
+}
+
+static void rt_drop_vs_fastpath(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-dropstress", 0, 4);
+	struct task_struct *t[RT_WORKERS];
+	unsigned long ok = 0, fail = 0;
+	struct region_stats st;
+	struct rt_worker *w;
+	int i, drops, n = min_t(int, RT_WORKERS, num_online_cpus());
+
+	w = kunit_kcalloc(test, RT_WORKERS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < n; i++) {
+		w[i] = (struct rt_worker){ .r = r, .gfp = GFP_ATOMIC,
+			.under_rcu = true, .seed = i + 1 };
+		t[i] = rt_start_worker(test, &w[i], i);
+	}
+	for (drops = 0; drops < 100; drops++) {
+		usleep_range(1000, 3000);
+		region_drop(r);
+	}
+	usleep_range(1000, 3000);
+	for (i = 0; i < n; i++) {
+		rt_stop_worker(t[i]);
+		ok += w[i].ok;
+		fail += w[i].fail;
+		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
+	}
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, (u64)ok);
+	KUNIT_EXPECT_EQ(test, st.failures, (u64)fail);
+	KUNIT_EXPECT_EQ(test, st.failures, st.fail[REGION_FAIL_DROPPING] +
+			st.fail[REGION_FAIL_NO_RESERVE]);
+	KUNIT_EXPECT_EQ(test, st.drops, 100ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, rt_walk_live(r));
+	kunit_info(test, "allocs %llu, dropping %llu, no_reserve %llu\n",
+		   st.allocs, st.fail[REGION_FAIL_DROPPING],
+		   st.fail[REGION_FAIL_NO_RESERVE]);
+	rt_check(test, r);
+}
+
+/* NMI: a real one, raised on this CPU by a self-IPI. */
+
+#ifdef CONFIG_X86_LOCAL_APIC
+static struct {
+	struct region *r;
+	int cpu;
+	atomic_t armed;
+	atomic_t done;
+	bool in_nmi;
+	void *p;
+} rt_nmi;
+
+static int rt_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (smp_processor_id() != READ_ONCE(rt_nmi.cpu) ||
+	    atomic_cmpxchg(&rt_nmi.armed, 1, 0) != 1)
+		return NMI_DONE;
+	rt_nmi.in_nmi = in_nmi();
+	rt_nmi.p = region_alloc(rt_nmi.r, 24, GFP_ATOMIC);
+	atomic_set_release(&rt_nmi.done, 1);
+	return NMI_HANDLED;
+}
+
+/* Caller has interrupts off: the NMI hits this CPU while it waits. */
+static bool rt_alloc_in_nmi(struct region *r, void **p)
+{
+	int i;
+
+	lockdep_assert_irqs_disabled();
+	rt_nmi.r = r;
+	rt_nmi.p = NULL;
+	rt_nmi.in_nmi = false;
+	WRITE_ONCE(rt_nmi.cpu, smp_processor_id());
+	atomic_set(&rt_nmi.done, 0);
+	atomic_set(&rt_nmi.armed, 1);
+	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	for (i = 0; i < 2000 && !atomic_read_acquire(&rt_nmi.done); i++)
+		udelay(500);
+	atomic_set(&rt_nmi.armed, 0);
+	*p = rt_nmi.p;
+	return atomic_read_acquire(&rt_nmi.done) && rt_nmi.in_nmi;
+}
+
+static void rt_nmi_trylock(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-nmi", 0, 2);
+	struct region_stats st;
+	unsigned long flags;
+	bool busy_ran, ran;
+	u8 *p, *q;
+	int err;
+
+	err = register_nmi_handler(NMI_LOCAL, rt_nmi_handler, 0, "rt_kunit");
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* A full current block: the next request takes the slow path. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(r);
+
+	/* The install lock is held by the CPU the NMI interrupts. */
+	raw_spin_lock_irqsave(&r->lock, flags);
+	busy_ran = rt_alloc_in_nmi(r, (void **)&p);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+
+	/* Lock free: the NMI installs a spare block, then bumps it. */
+	local_irq_save(flags);
+	ran = rt_alloc_in_nmi(r, (void **)&q) && q;
+	if (ran)
+		ran = rt_alloc_in_nmi(r, (void **)&p) && p == q + 24;
+	local_irq_restore(flags);
+	unregister_nmi_handler(NMI_LOCAL, "rt_kunit");
+
+	KUNIT_ASSERT_TRUE_MSG(test, busy_ran, "no NMI arrived");
+	KUNIT_EXPECT_TRUE(test, ran);
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.fail[REGION_FAIL_NMI_BUSY], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 3ULL);
+	/* The install in NMI kicked the refill through irq_work. */
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 2ULL);
+	rt_check(test, r);
+}
+#else
+static void rt_nmi_trylock(struct kunit *test)
+{
+	kunit_skip(test, "no local APIC to raise an NMI");
+}
+#endif
+
+static struct kunit_case region_test_cases[] = {
+	KUNIT_CASE(rt_create_params),
+	KUNIT_CASE(rt_fail_names),
+	KUNIT_CASE(rt_alloc_basic),
+	KUNIT_CASE(rt_stats_arith),
+	KUNIT_CASE(rt_reserve_dry_refill),
+	KUNIT_CASE(rt_no_reserve),
+	KUNIT_CASE(rt_cap),
+	KUNIT_CASE(rt_recheck_race_free),
+	KUNIT_CASE(rt_recheck_race_spare),
+	KUNIT_CASE(rt_installers_contend),
+	KUNIT_CASE(rt_fail_create),
+	KUNIT_CASE(rt_fail_blocking),
+	KUNIT_CASE(rt_fail_refill),
+	KUNIT_CASE(rt_destroy_during_refill),
+	KUNIT_CASE(rt_drop_waits_inflight),
+	KUNIT_CASE(rt_drop_fences_new),
+	KUNIT_CASE(rt_drop_during_vmalloc_free),
+	KUNIT_CASE(rt_drop_during_vmalloc_spare),
+	KUNIT_CASE(rt_drop_before_install),
+	KUNIT_CASE(rt_drop_vs_fastpath),
+	KUNIT_CASE(rt_nmi_trylock),
+	{}
+};
+
+static struct kunit_suite region_test_suite = {
+	.name = "traceregion",
+	.init = rt_init,
+	.exit = rt_exit,
+	.test_cases = region_test_cases,
+};
+
+kunit_test_suite(region_test_suite);
