@@ -6,7 +6,7 @@
  * kernel.  A region carves small records out of REGION_BLOCK_SIZE blocks
  * obtained from vmalloc and frees all of them at once with region_drop().
  *
- * Algorithm (as in Go):
+ * Algorithm (as in Go, the default "shared" mode):
  *  - a request is rounded up to 8 bytes and served by one
  *    atomic_long_add_return() on the current block's offset; if the result
  *    still fits, that is the whole fast path;
@@ -14,6 +14,12 @@
  *    (another CPU may have installed a block meanwhile), the full block is
  *    retired to the full list and a fresh block is made current, with the
  *    request carved from it before it is published.
+ *
+ * Per-CPU mode (REGION_F_PERCPU): each CPU has a current block of its own,
+ * bumped with local_add_return() under preempt_disable().  Only the owning
+ * CPU ever bumps that block, and a local add is one instruction, so an IRQ
+ * or NMI nesting on the same CPU stays correct without a lock prefix.  The
+ * slow path is the same, under the same lock, for this CPU's slot.
  *
  * Kernel rules the Go code does not face:
  *  - vmalloc() and vfree() may sleep: they are never called under the install
@@ -31,8 +37,9 @@
  *  - region_alloc() may be called from any context, NMI included, with a gfp
  *    that matches the context: a blocking gfp (GFP_KERNEL) only where the
  *    caller may sleep.  Its fast path and its non-blocking slow path run
- *    inside rcu_read_lock(); that read-side section is what region_drop()
- *    and region_destroy() wait for.
+ *    inside rcu_read_lock() (shared mode) or preempt_disable() (per-CPU
+ *    mode); both are RCU readers, and that is what region_drop() and
+ *    region_destroy() wait for with synchronize_rcu().
  *  - region_create(), region_drop() and region_destroy() sleep.  Drop and
  *    destroy of one region are serialised by region->drop_mutex.
  *  - region_get_stats() may be called from any context but NMI.
@@ -65,6 +72,8 @@
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
+#include <asm/local.h>
+
 #include "region_alloc.h"
 
 #define CREATE_TRACE_POINTS
@@ -75,6 +84,8 @@
  * @node: link on region->full or region->spare, under region->lock
  * @off: bytes of @data handed out or claimed; grows past
  *	%REGION_MAX_ALLOC once the block is full and then only grows
+ * @loff: the same offset, bumped with local ops in per-CPU mode, where only
+ *	the CPU whose current block this is touches it
  * @hdr: pads the header to %REGION_BLOCK_HDR bytes
  * @data: the records
  */
@@ -82,7 +93,10 @@ struct region_block {
 	union {
 		struct {
 			struct list_head node;
-			atomic_long_t off;
+			union {
+				atomic_long_t off;
+				local_t loff;
+			};
 		};
 		u8 hdr[REGION_BLOCK_HDR];
 	};
@@ -91,8 +105,13 @@ struct region_block {
 
 static_assert(sizeof(struct region_block) == REGION_BLOCK_HDR);
 
-/* Per-CPU counters, so that statistics stay off the shared cache lines. */
+/*
+ * Per-CPU counters, so that statistics stay off the shared cache lines, and
+ * in per-CPU mode this CPU's current block (written under region->lock with
+ * interrupts off, on this CPU or by a drop with the fence up).
+ */
 struct region_pcpu {
+	struct region_block __rcu *cur;
 	u64 allocs;
 	u64 bytes;
 	u64 fail[REGION_FAIL_NR];
@@ -105,9 +124,11 @@ struct region {
 	/* Read on the fast path. */
 	struct region_block __rcu *cur;
 	bool fenced;
+	bool percpu;
 	struct region_pcpu __percpu *pcpu;
 
-	raw_spinlock_t lock;
+	/* Written on the slow path only: keep it off the fast path's line. */
+	raw_spinlock_t lock ____cacheline_aligned_in_smp;
 	struct list_head full;
 	struct list_head spare;
 	/* Blocks in use: ->cur and the full list. */
@@ -182,10 +203,22 @@ EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION_NS);
 
 /* Blocks: the only places that call vmalloc and vfree. */
 
+#ifdef TRACEREGION_KUNIT
+/* Test build only: a fault point and race hook, in kunit/. */
+static bool region_test_block_new(struct region *r);
+#else
+static inline bool region_test_block_new(struct region *r)
+{
+	return false;
+}
+#endif
+
 static struct region_block *region_block_new(struct region *r, gfp_t gfp)
 {
 	struct region_block *b;
 
+	if (region_test_block_new(r))
+		return NULL;
 	b = __vmalloc(REGION_BLOCK_SIZE,
 		      GFP_KERNEL | __GFP_ZERO | (gfp & __GFP_NOWARN));
 	if (b)
@@ -222,6 +255,32 @@ static __always_inline void *region_block_bump(struct region_block *b,
 	return NULL;
 }
 
+/* The per-CPU mode twin: only this CPU bumps @b; IRQ/NMI nesting is fine. */
+static __always_inline void *region_block_bump_local(struct region_block *b,
+						     unsigned long n)
+{
+	long end = local_add_return(n, &b->loff);
+
+	if (likely(end <= REGION_MAX_ALLOC))
+		return b->data + end - n;
+	return NULL;
+}
+
+static long region_block_used(struct region_block *b)
+{
+	return min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC);
+}
+
+/*
+ * The current-block slot the caller works on: the shared one, or this CPU's.
+ * Called with region->lock held (interrupts off, so the CPU is fixed).
+ */
+static struct region_block __rcu **region_slot(struct region *r)
+{
+	lockdep_assert_held(&r->lock);
+	return r->percpu ? &this_cpu_ptr(r->pcpu)->cur : &r->cur;
+}
+
 static bool region_want_refill(struct region *r)
 {
 	lockdep_assert_held(&r->lock);
@@ -243,6 +302,7 @@ static void *region_install(struct region *r, unsigned long n,
 			    struct region_block **fresh, bool can_block,
 			    unsigned int *cause)
 {
+	struct region_block __rcu **slot;
 	struct region_block *b, *nb;
 	unsigned long flags, held = 0;
 	bool kick = false, spare = false;
@@ -263,10 +323,15 @@ static void *region_install(struct region *r, unsigned long n,
 		goto out;
 	}
 
-	/* Re-check: someone may have installed a block since our bump. */
-	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	/*
+	 * Re-check: someone may have installed a block since our bump (in
+	 * per-CPU mode: an IRQ on this CPU, or we migrated after a vmalloc).
+	 */
+	slot = region_slot(r);
+	b = rcu_dereference_protected(*slot, lockdep_is_held(&r->lock));
 	if (b) {
-		p = region_block_bump(b, n);
+		p = r->percpu ? region_block_bump_local(b, n) :
+				region_block_bump(b, n);
 		if (p)
 			goto out;
 	}
@@ -308,7 +373,7 @@ static void *region_install(struct region *r, unsigned long n,
 	held = ++r->nr_in_use;
 	r->installs++;
 	/* Publish: the offset store above is ordered before the pointer. */
-	rcu_assign_pointer(r->cur, nb);
+	rcu_assign_pointer(*slot, nb);
 	kick = region_want_refill(r);
 out:
 	raw_spin_unlock_irqrestore(&r->lock, flags);
@@ -413,11 +478,20 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 	 * read ->fenced == false here is waited for before blocks are freed,
 	 * and one that starts later sees the fence.
 	 */
-	rcu_read_lock();
-	b = rcu_dereference(r->cur);
-	if (likely(b && !READ_ONCE(r->fenced)))
-		p = region_block_bump(b, n);
-	rcu_read_unlock();
+	if (r->percpu) {
+		/* No migration, so this CPU's block stays ours. */
+		preempt_disable();
+		b = rcu_dereference_sched(this_cpu_ptr(r->pcpu)->cur);
+		if (likely(b && !READ_ONCE(r->fenced)))
+			p = region_block_bump_local(b, n);
+		preempt_enable();
+	} else {
+		rcu_read_lock();
+		b = rcu_dereference(r->cur);
+		if (likely(b && !READ_ONCE(r->fenced)))
+			p = region_block_bump(b, n);
+		rcu_read_unlock();
+	}
 
 	if (unlikely(!p))
 		return region_alloc_slow(r, n, gfp);
@@ -482,6 +556,29 @@ static void region_fence(struct region *r)
 	synchronize_rcu();
 }
 
+/*
+ * Move every current block (the shared one, or each CPU's) to @list.  With
+ * the fence up and RCU waited for, or on a region nobody can reach.
+ */
+static void region_take_current(struct region *r, struct list_head *list)
+{
+	struct region_block *b;
+	int cpu;
+
+	b = rcu_dereference_protected(r->cur, true);
+	RCU_INIT_POINTER(r->cur, NULL);
+	if (b)
+		list_add(&b->node, list);
+	for_each_possible_cpu(cpu) {
+		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
+
+		b = rcu_dereference_protected(pc->cur, true);
+		RCU_INIT_POINTER(pc->cur, NULL);
+		if (b)
+			list_add(&b->node, list);
+	}
+}
+
 static void region_do_drop(struct region *r, bool from_debugfs)
 {
 	unsigned long flags, nr_blocks, nr_recycled = 0;
@@ -497,10 +594,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 		r->on_drop(r, r->priv);
 
 	raw_spin_lock_irqsave(&r->lock, flags);
-	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
-	RCU_INIT_POINTER(r->cur, NULL);
-	if (b)
-		list_add(&b->node, &victims);
+	region_take_current(r, &victims);
 	list_splice_init(&r->full, &victims);
 	nr_blocks = r->nr_in_use;
 	r->nr_in_use = 0;
@@ -518,8 +612,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 		list_del(&b->node);
 		keep = READ_ONCE(r->nr_spare) < r->reserve_target;
 		if (keep) {
-			memset(b->data, 0, min_t(long, atomic_long_read(&b->off),
-						 REGION_MAX_ALLOC));
+			memset(b->data, 0, region_block_used(b));
 			atomic_long_set(&b->off, 0);
 		}
 		raw_spin_lock_irqsave(&r->lock, flags);
@@ -579,7 +672,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 {
 	struct region_block *b;
 	unsigned long flags;
-	u64 capacity, used;
+	u64 capacity;
 	int cpu, i;
 
 	memset(st, 0, sizeof(*st));
@@ -596,8 +689,14 @@ void region_get_stats(struct region *r, struct region_stats *st)
 
 	raw_spin_lock_irqsave(&r->lock, flags);
 	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
-	used = b ? min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC) : 0;
-	st->bytes_free = b ? REGION_MAX_ALLOC - used : 0;
+	if (b)
+		st->bytes_free = REGION_MAX_ALLOC - region_block_used(b);
+	for_each_possible_cpu(cpu) {
+		b = rcu_dereference_protected(per_cpu_ptr(r->pcpu, cpu)->cur,
+					      lockdep_is_held(&r->lock));
+		if (b)
+			st->bytes_free += REGION_MAX_ALLOC - region_block_used(b);
+	}
 	st->blocks_held = r->nr_in_use;
 	st->reserve_blocks = r->nr_spare;
 	st->block_installs = r->installs;
@@ -646,6 +745,7 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 		   (u64)r->max_blocks * REGION_BLOCK_SIZE);
 	seq_printf(m, "reserve_target: %u\n", r->reserve_target);
 	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
+	seq_printf(m, "mode: %s\n", r->percpu ? "percpu" : "shared");
 }
 
 static int region_stats_show(struct seq_file *m, void *v)
@@ -761,9 +861,7 @@ static void region_free_all(struct region *r)
 {
 	struct region_block *b, *tmp;
 
-	b = rcu_dereference_protected(r->cur, true);
-	if (b)
-		region_block_free(r, b);
+	region_take_current(r, &r->full);
 	list_for_each_entry_safe(b, tmp, &r->full, node)
 		region_block_free(r, b);
 	list_for_each_entry_safe(b, tmp, &r->spare, node)
@@ -799,7 +897,8 @@ struct region *region_create(const char *name, const struct region_params *p)
 	might_sleep();
 	if (!p)
 		p = &defaults;
-	if (!region_name_valid(name) || p->reserve_blocks > REGION_MAX_RESERVE)
+	if (!region_name_valid(name) || p->reserve_blocks > REGION_MAX_RESERVE ||
+	    (p->flags & ~REGION_F_ALL))
 		return ERR_PTR(-EINVAL);
 	cap = p->max_bytes ? p->max_bytes / REGION_BLOCK_SIZE : max_blocks;
 	if (cap && cap < p->reserve_blocks + 1)
@@ -825,6 +924,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	atomic_long_set(&r->vfrees, 0);
 	r->max_blocks = cap;
 	r->reserve_target = p->reserve_blocks;
+	r->percpu = p->flags & REGION_F_PERCPU;
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;
 
@@ -932,3 +1032,8 @@ module_exit(traceregion_exit);
 MODULE_DESCRIPTION("Bump-pointer region allocator for tracing code");
 MODULE_AUTHOR("traceregion developers");
 MODULE_LICENSE("GPL");
+
+#ifdef TRACEREGION_KUNIT
+/* TR_KUNIT=y: the KUnit suite, which needs the internals above. */
+#include "kunit/region_alloc_test.c"
+#endif

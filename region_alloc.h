@@ -39,6 +39,15 @@ struct region;
 /* Upper bound on region_params.reserve_blocks. */
 #define REGION_MAX_RESERVE	64
 
+/*
+ * region_params.flags: each CPU bumps a current block of its own with a
+ * CPU-local add (no lock prefix, no cache line shared between CPUs), at the
+ * cost of up to one partly used block per CPU.  Without it, all CPUs share
+ * one current block, bumped with atomic_long_add_return() as in Go.
+ */
+#define REGION_F_PERCPU		0x1U
+#define REGION_F_ALL		REGION_F_PERCPU
+
 /**
  * struct region_params - optional parameters of region_create()
  * @max_bytes: cap on the block memory the region holds (blocks in use plus
@@ -54,10 +63,12 @@ struct region;
  *	region_destroy() on this region.  A region without @on_drop refuses
  *	debugfs drops.
  * @priv: passed to @on_drop.
+ * @flags: %REGION_F_PERCPU or 0.
  */
 struct region_params {
 	size_t max_bytes;
 	unsigned int reserve_blocks;
+	unsigned int flags;
 	void (*on_drop)(struct region *r, void *priv);
 	void *priv;
 };
@@ -90,11 +101,13 @@ enum region_fail_cause {
  * @bytes_live: bytes handed out since the last drop
  * @bytes_held: bytes of blocks in use, headers included
  *	(@blocks_held * %REGION_BLOCK_SIZE)
- * @bytes_free: bytes still free at the end of the current block
+ * @bytes_free: bytes still free at the end of the current block (of every
+ *	CPU's current block in per-CPU mode)
  * @bytes_wasted: bytes lost in the tails of full blocks.  In a quiet region
  *	@bytes_held == @bytes_live + @bytes_free + @bytes_wasted +
  *	@blocks_held * %REGION_BLOCK_HDR.
- * @blocks_held: blocks in use (the current block and the full ones)
+ * @blocks_held: blocks in use (the current block or blocks and the full
+ *	ones)
  * @reserve_blocks: spare zeroed blocks ready for atomic context
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation

@@ -607,7 +607,9 @@ static bool test_module_params(void)
 
 static const char * const kernel_tests[] = {
 	"create_errors", "align_zero", "no_overlap", "too_large", "cap",
-	"no_reserve", "contexts", "contention",
+	"no_reserve", "contexts", "contention", "align_zero_percpu",
+	"no_overlap_percpu", "cap_percpu", "no_reserve_percpu",
+	"contexts_percpu", "contention_percpu", "flags_invalid",
 };
 
 static const struct {
