@@ -5,6 +5,8 @@
 #   make            build traceregion.ko and the selftest client against KDIR
 #   make check      everything the CI runs (see tools/check.sh)
 #   make demo       boot the stock test kernel and show the allocator at work
+#   make bench      benchmarks: user space (real CPU) and in-kernel (qemu);
+#                   tables, CSV and plot in .out/bench/ (see tools/bench.sh)
 #   make install    install traceregion.ko (modules_install, INSTALL_MOD_DIR
 #                   updates), its headers and Module.symvers under
 #                   /usr/src/traceregion-<version>/ for client modules
@@ -20,7 +22,9 @@ KDIR ?= $(strip $(or $(wildcard /lib/modules/$(KVER_RUNNING)/build),\
 	$(lastword $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V))))
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
-KREL = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+# Debian's headers answer "kernelrelease" with the upstream version; the
+# release modules are installed for is the one compiled into the headers.
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 SRCDIR = $(DESTDIR)/usr/src/traceregion-$(VERSION)
 
 all: modules
@@ -49,4 +53,7 @@ check:
 demo:
 	tools/demo.sh
 
-.PHONY: all modules install clean check demo
+bench:
+	KDIR="$(KDIR)" tools/bench.sh
+
+.PHONY: all modules install clean check demo bench

@@ -36,10 +36,10 @@
  * Context and locking rules:
  *  - region_alloc() may be called from any context, NMI included, with a gfp
  *    that matches the context: a blocking gfp (GFP_KERNEL) only where the
- *    caller may sleep.  Its fast path and its non-blocking slow path run
- *    inside rcu_read_lock() (shared mode) or preempt_disable() (per-CPU
- *    mode); both are RCU readers, and that is what region_drop() and
- *    region_destroy() wait for with synchronize_rcu().
+ *    caller may sleep.  Its fast path runs with preemption disabled and
+ *    its slow path inside rcu_read_lock(); both are RCU readers, and that
+ *    is what region_drop() and region_destroy() wait for with
+ *    synchronize_rcu().
  *  - region_create(), region_drop() and region_destroy() sleep.  Drop and
  *    destroy of one region are serialised by region->drop_mutex.
  *  - region_get_stats() may be called from any context but NMI.
@@ -70,6 +70,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include <asm/local.h>
@@ -151,6 +152,8 @@ struct region {
 	struct work_struct refill_work;
 	/* Serialises drop and destroy; held across the fence. */
 	struct mutex drop_mutex;
+	/* Blocking callers gone to vmalloc a block: destroy waits for them. */
+	atomic_t sleepers;
 
 	void (*on_drop)(struct region *r, void *priv);
 	void *priv;
@@ -213,6 +216,10 @@ static inline bool region_test_block_new(struct region *r)
 }
 #endif
 
+/* The gfp bits a blocking caller passes on to vmalloc (NOFS/NOIO honoured). */
+#define REGION_VMALLOC_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY | \
+				 __GFP_RETRY_MAYFAIL)
+
 static struct region_block *region_block_new(struct region *r, gfp_t gfp)
 {
 	struct region_block *b;
@@ -220,7 +227,7 @@ static struct region_block *region_block_new(struct region *r, gfp_t gfp)
 	if (region_test_block_new(r))
 		return NULL;
 	b = __vmalloc(REGION_BLOCK_SIZE,
-		      GFP_KERNEL | __GFP_ZERO | (gfp & __GFP_NOWARN));
+		      (gfp & REGION_VMALLOC_GFP) | __GFP_ZERO);
 	if (b)
 		atomic_long_inc(&r->vmallocs);
 	return b;
@@ -409,6 +416,7 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 {
 	bool can_block = gfpflags_allow_blocking(gfp);
 	struct region_block *fresh = NULL;
+	bool slept = false;
 	unsigned int cause;
 	void *p;
 
@@ -420,6 +428,14 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 		cause = REGION_FAIL_NR;
 		rcu_read_lock();
 		p = region_install(r, n, &fresh, can_block, &cause);
+		/*
+		 * Leaving RCU to sleep in vmalloc: counted inside the read-side
+		 * section, so region_destroy() sees it after its grace period.
+		 */
+		if (!p && cause == REGION_NEED_BLOCK) {
+			atomic_inc(&r->sleepers);
+			slept = true;
+		}
 		rcu_read_unlock();
 		if (p || cause != REGION_NEED_BLOCK)
 			break;
@@ -435,11 +451,15 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 
 	if (fresh)
 		region_unreserve(r, fresh);
-	if (!p)
-		return region_fail(r, n, cause);
-
-	this_cpu_inc(r->pcpu->allocs);
-	this_cpu_add(r->pcpu->bytes, n);
+	if (p) {
+		this_cpu_inc(r->pcpu->allocs);
+		this_cpu_add(r->pcpu->bytes, n);
+	} else {
+		region_fail(r, n, cause);
+	}
+	/* The last touch of @r: region_destroy() may free it right after. */
+	if (slept && atomic_dec_and_test(&r->sleepers))
+		wake_up_var(&r->sleepers);
 	return p;
 }
 
@@ -454,8 +474,9 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
  * The memory stays valid until the next region_drop() or region_destroy()
  * of @r.  It cannot be freed on its own.
  *
- * Context: any, NMI included, with a gfp matching the context.  Lock-free
- * unless the current block is full.
+ * Context: any context where RCU is watching (process, softirq, hardirq,
+ * NMI, tracepoint probes; not noinstr or idle code), with a gfp matching
+ * the context.  Lock-free unless the current block is full.
  * Return: 8-byte aligned zeroed memory, or NULL when the size is out of
  * range, the cap is reached, no spare block is left for a non-blocking
  * caller, a drop is in progress, vmalloc failed, or in NMI the install lock
@@ -474,24 +495,24 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 	n = ALIGN(size, 8);
 
 	/*
-	 * region_drop() sets ->fenced, then synchronize_rcu(): a caller that
-	 * read ->fenced == false here is waited for before blocks are freed,
-	 * and one that starts later sees the fence.
+	 * A preempt-disabled section is an RCU reader: region_drop() raises
+	 * ->fenced and unpublishes the current blocks, then synchronize_rcu().
+	 * A caller that loaded a block here is waited for before blocks are
+	 * freed, and one that starts later finds no block or the fence.
+	 * (Cheaper than rcu_read_lock(), which is out of line with
+	 * PREEMPT_RCU.)  In per-CPU mode it also pins this CPU's block.
 	 */
+	preempt_disable();
 	if (r->percpu) {
-		/* No migration, so this CPU's block stays ours. */
-		preempt_disable();
 		b = rcu_dereference_sched(this_cpu_ptr(r->pcpu)->cur);
 		if (likely(b && !READ_ONCE(r->fenced)))
 			p = region_block_bump_local(b, n);
-		preempt_enable();
 	} else {
-		rcu_read_lock();
-		b = rcu_dereference(r->cur);
+		b = rcu_dereference_sched(r->cur);
 		if (likely(b && !READ_ONCE(r->fenced)))
 			p = region_block_bump(b, n);
-		rcu_read_unlock();
 	}
+	preempt_enable();
 
 	if (unlikely(!p))
 		return region_alloc_slow(r, n, gfp);
@@ -552,13 +573,13 @@ static void region_fence(struct region *r)
 {
 	lockdep_assert_held(&r->drop_mutex);
 	WRITE_ONCE(r->fenced, true);
-	/* Pairs with the rcu_read_lock() sections of region_alloc(). */
+	/* Pairs with the RCU read-side sections of region_alloc(). */
 	synchronize_rcu();
 }
 
 /*
  * Move every current block (the shared one, or each CPU's) to @list.  With
- * the fence up and RCU waited for, or on a region nobody can reach.
+ * the fence up and ->lock held, or on a region nobody can reach.
  */
 static void region_take_current(struct region *r, struct list_head *list)
 {
@@ -588,13 +609,23 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	bool keep;
 
 	mutex_lock(&r->drop_mutex);
+	/*
+	 * Unpublish the current block(s) before the grace period, not after:
+	 * a fast path that starts once synchronize_rcu() has returned could
+	 * load a block freed below and test ->fenced only after the fence is
+	 * lifted again.  The fence goes up first, so that no slow path
+	 * installs a block in between.
+	 */
+	WRITE_ONCE(r->fenced, true);
+	raw_spin_lock_irqsave(&r->lock, flags);
+	region_take_current(r, &victims);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
 	region_fence(r);
 
 	if (from_debugfs)
 		r->on_drop(r, r->priv);
 
 	raw_spin_lock_irqsave(&r->lock, flags);
-	region_take_current(r, &victims);
 	list_splice_init(&r->full, &victims);
 	nr_blocks = r->nr_in_use;
 	r->nr_in_use = 0;
@@ -606,17 +637,21 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 
 	/*
 	 * Recycle up to the reserve's worth of blocks, zeroed here in process
-	 * context; vfree the rest.  Only the used part needs zeroing.
+	 * context, as spares on top of the reserve (which the refill worker
+	 * has usually topped up meanwhile); vfree the rest.  A region whose
+	 * generation fits in the reserve then makes no vmalloc calls at all
+	 * in steady state.  Only the used part of a block needs zeroing.
 	 */
 	list_for_each_entry_safe(b, tmp, &victims, node) {
 		list_del(&b->node);
-		keep = READ_ONCE(r->nr_spare) < r->reserve_target;
+		keep = nr_recycled < r->reserve_target &&
+		       READ_ONCE(r->nr_spare) < 2 * r->reserve_target;
 		if (keep) {
 			memset(b->data, 0, region_block_used(b));
 			atomic_long_set(&b->off, 0);
 		}
 		raw_spin_lock_irqsave(&r->lock, flags);
-		if (keep && r->nr_spare < r->reserve_target) {
+		if (keep && r->nr_spare < 2 * r->reserve_target) {
 			list_add(&b->node, &r->spare);
 			r->nr_spare++;
 			r->recycled++;
@@ -872,7 +907,7 @@ static void region_free_all(struct region *r)
 
 /**
  * region_create() - create a named region
- * @name: 1 to %REGION_NAME_MAX characters of [a-z0-9_-], not "stats";
+ * @name: 1 to %REGION_NAME_MAX characters of ``[a-z0-9_-]``, not "stats";
  *	it names the region's debugfs directory
  * @p: parameters, or NULL for no cap, %REGION_DEFAULT_RESERVE spare blocks
  *	and no on_drop
@@ -900,8 +935,9 @@ struct region *region_create(const char *name, const struct region_params *p)
 	if (!region_name_valid(name) || p->reserve_blocks > REGION_MAX_RESERVE ||
 	    (p->flags & ~REGION_F_ALL))
 		return ERR_PTR(-EINVAL);
+	/* A cap must leave room for the reserve plus one block in use. */
 	cap = p->max_bytes ? p->max_bytes / REGION_BLOCK_SIZE : max_blocks;
-	if (cap && cap < p->reserve_blocks + 1)
+	if ((p->max_bytes || cap) && cap < p->reserve_blocks + 1)
 		return ERR_PTR(-EINVAL);
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
@@ -977,6 +1013,8 @@ void region_destroy(struct region *r)
 
 	mutex_lock(&r->drop_mutex);
 	region_fence(r);
+	/* Blocking callers in vmalloc come back, find the fence and leave. */
+	wait_var_event(&r->sleepers, !atomic_read(&r->sleepers));
 	/* No allocator can queue the irq_work now; flush what is queued. */
 	irq_work_sync(&r->refill_iw);
 	cancel_work_sync(&r->refill_work);

@@ -54,7 +54,8 @@ struct region;
  *	spare blocks), in bytes; 0 means no cap.  A non-zero cap must leave
  *	room for the reserve plus one block in use.
  * @reserve_blocks: spare blocks kept for callers that cannot sleep; at most
- *	%REGION_MAX_RESERVE.
+ *	%REGION_MAX_RESERVE.  A drop recycles up to as many dropped blocks
+ *	on top of them.
  * @on_drop: called by a drop requested through debugfs, after new
  *	allocations are fenced off and before the blocks are freed.  The owner
  *	forgets every pointer into the region and waits for its own users
@@ -108,7 +109,9 @@ enum region_fail_cause {
  *	@blocks_held * %REGION_BLOCK_HDR.
  * @blocks_held: blocks in use (the current block or blocks and the full
  *	ones)
- * @reserve_blocks: spare zeroed blocks ready for atomic context
+ * @reserve_blocks: spare zeroed blocks ready for atomic context; up to
+ *	twice region_params.reserve_blocks right after a drop, which keeps
+ *	up to the reserve's worth of the dropped blocks on top of the reserve
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation

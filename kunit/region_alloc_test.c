@@ -26,7 +26,6 @@
 #include <linux/delay.h>
 #include <linux/fault-inject.h>
 #include <linux/kthread.h>
-#include <linux/prandom.h>
 #include <linux/sched.h>
 #ifdef CONFIG_X86_LOCAL_APIC
 #include <asm/apic.h>
@@ -122,12 +121,14 @@ static void rt_exit(struct kunit *test)
 		region_destroy(ctx->r[i]);
 }
 
-static struct region *rt_new(struct kunit *test, const char *name,
-			     size_t max_bytes, unsigned int reserve)
+static struct region *rt_new_flags(struct kunit *test, const char *name,
+				   size_t max_bytes, unsigned int reserve,
+				   unsigned int flags)
 {
 	struct region_params p = {
 		.max_bytes = max_bytes,
 		.reserve_blocks = reserve,
+		.flags = flags,
 	};
 	struct rt_ctx *ctx = test->priv;
 	struct region *r;
@@ -140,6 +141,40 @@ static struct region *rt_new(struct kunit *test, const char *name,
 	KUNIT_ASSERT_LT(test, i, RT_REGIONS);
 	ctx->r[i] = r;
 	return r;
+}
+
+static struct region *rt_new(struct kunit *test, const char *name,
+			     size_t max_bytes, unsigned int reserve)
+{
+	return rt_new_flags(test, name, max_bytes, reserve, 0);
+}
+
+/*
+ * The current blocks, the shared one and every CPU's (per-CPU mode), into
+ * @cur; returns how many.  Caller holds r->lock.
+ */
+static unsigned int rt_currents(struct region *r, struct region_block **cur)
+{
+	struct region_block *b;
+	unsigned int n = 0;
+	int cpu;
+
+	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	if (b)
+		cur[n++] = b;
+	for_each_possible_cpu(cpu) {
+		b = rcu_dereference_protected(per_cpu_ptr(r->pcpu, cpu)->cur,
+					      lockdep_is_held(&r->lock));
+		if (b)
+			cur[n++] = b;
+	}
+	return n;
+}
+
+static struct region_block *rt_cur(struct region *r)
+{
+	/* Only for a quiet region, or values that are just printed. */
+	return rcu_dereference_protected(r->cur, true);
 }
 
 /* For a case that destroys a region itself. */
@@ -176,17 +211,19 @@ static u64 rt_fail(struct region *r, enum region_fail_cause cause)
 static void rt_check(struct kunit *test, struct region *r)
 {
 	unsigned long flags, nfull = 0, nspare = 0, dirty = 0;
-	unsigned long in_use, spare, total;
-	struct region_block *b, *cur;
+	unsigned long in_use, spare, total, ncur;
+	struct region_block *b, **cur;
 	struct region_stats st;
 	u64 sum = 0;
 	int i;
 
+	cur = kunit_kcalloc(test, nr_cpu_ids + 1, sizeof(*cur), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cur);
 	rt_quiesce(r);
 	region_get_stats(r, &st);
 
 	raw_spin_lock_irqsave(&r->lock, flags);
-	cur = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	ncur = rt_currents(r, cur);
 	list_for_each_entry(b, &r->full, node)
 		nfull++;
 	list_for_each_entry(b, &r->spare, node) {
@@ -200,7 +237,9 @@ static void rt_check(struct kunit *test, struct region *r)
 	total = r->nr_total;
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 
-	KUNIT_EXPECT_EQ(test, nfull + !!cur, in_use);
+	KUNIT_EXPECT_EQ(test, nfull + ncur, in_use);
+	if (!r->percpu)
+		KUNIT_EXPECT_LE(test, ncur, 1UL);
 	KUNIT_EXPECT_EQ(test, nspare, spare);
 	KUNIT_EXPECT_EQ(test, total, in_use + spare);
 	if (r->max_blocks)
@@ -290,7 +329,7 @@ static void rt_alloc_basic(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, p3, p2 + 8);
 	KUNIT_EXPECT_PTR_EQ(test, p4, p3 + 16);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p1, 0, 40));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->cur->off), 40L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rt_cur(r)->off), 40L);
 
 	KUNIT_EXPECT_NULL(test, region_alloc(r, 0, GFP_KERNEL));
 	KUNIT_EXPECT_NULL(test, region_alloc(r, REGION_MAX_ALLOC + 1,
@@ -310,8 +349,7 @@ static void rt_alloc_basic(struct kunit *test)
 static bool rt_hook_fail_others(struct region *r)
 {
 	/* Refills run in a kworker: fail them, keep the test's own. */
-	return !(current->flags & PF_KTHREAD) || strncmp(current->comm,
-							  "kunit", 5);
+	return current->flags & PF_WQ_WORKER;
 }
 
 static void rt_stats_arith(struct kunit *test)
@@ -507,7 +545,7 @@ static void rt_recheck_race(struct kunit *test, const char *name,
 	KUNIT_EXPECT_EQ(test, st.blocks_held, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.allocs, 3ULL);
 	/* Its fresh block was kept as a spare or freed, never leaked. */
-	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, reserve + 3ULL);
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, 3ULL);
 	if (reserve) {
 		KUNIT_EXPECT_EQ(test, st.reserve_blocks, 1ULL);
 		KUNIT_EXPECT_EQ(test, st.vfree_calls, 0ULL);
@@ -555,7 +593,7 @@ static int rt_worker_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		if (w->iters && i >= w->iters) {
-			msleep(1);
+			usleep_range(1000, 2000);
 			continue;
 		}
 		i++;
@@ -626,8 +664,8 @@ static void rt_installers_contend(struct kunit *test)
 	}
 	msleep(200);
 	for (i = 0; i < n; i++) {
-		while (w[i].ok + w[i].fail < w[i].iters)
-			msleep(10);
+		while (READ_ONCE(w[i].ok) + READ_ONCE(w[i].fail) < w[i].iters)
+			msleep(20);
 		rt_stop_worker(t[i]);
 		ok += w[i].ok;
 		KUNIT_EXPECT_EQ(test, w[i].fail, 0UL);
@@ -751,10 +789,78 @@ static void rt_destroy_during_refill(struct kunit *test)
 	rt_set_hook("rt-destroy", rt_hook_slow_refill);
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
 						 GFP_KERNEL));
-	msleep(10);
+	usleep_range(10000, 20000);
 	/* The worker sleeps in region_block_new(); destroy must wait. */
 	rt_forget(test, r);
 	region_destroy(r);
+}
+
+/* region_destroy() waits for a blocking caller that is inside vmalloc. */
+
+struct rt_dsleeper {
+	struct region *r;
+	struct task_struct *task;
+	struct completion in_vmalloc, done;
+	bool armed, woke;
+	void *p;
+};
+
+static struct rt_dsleeper *rt_dsleeper;
+
+static bool rt_dsleeper_hook(struct region *r)
+{
+	struct rt_dsleeper *s = rt_dsleeper;
+	int i;
+
+	if (current->flags & PF_WQ_WORKER)
+		return true;
+	if (current != s->task || !s->armed)
+		return false;
+	s->armed = false;
+	complete(&s->in_vmalloc);
+	/* A slow vmalloc, during which the owner destroys the region. */
+	for (i = 0; i < 200 && !READ_ONCE(r->fenced); i++)
+		msleep(20);
+	msleep(100);
+	WRITE_ONCE(s->woke, true);
+	return false;
+}
+
+static int rt_dsleeper_fn(void *data)
+{
+	struct rt_dsleeper *s = data;
+
+	s->p = region_alloc(s->r, 8, GFP_KERNEL);
+	kthread_complete_and_exit(&s->done, 0);
+}
+
+static void rt_destroy_waits_vmalloc(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-dsleeper", 0, 0);
+	struct rt_dsleeper *s;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->r = r;
+	init_completion(&s->in_vmalloc);
+	init_completion(&s->done);
+	rt_dsleeper = s;
+	/* A full current block, no spare: the next call vmallocs. */
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_set_hook("rt-dsleeper", rt_dsleeper_hook);
+	s->armed = true;
+	s->task = kthread_create(rt_dsleeper_fn, s, "rt_dsleeper");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(s->task));
+	wake_up_process(s->task);
+	wait_for_completion(&s->in_vmalloc);
+
+	rt_forget(test, r);
+	region_destroy(r);
+	/* It came back before the region was freed (else KASAN reports). */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s->woke));
+	wait_for_completion(&s->done);
+	KUNIT_EXPECT_NULL(test, s->p);
 }
 
 /* region_drop(): the fence against in-flight fast paths. */
@@ -845,7 +951,6 @@ static void rt_drop_fences_new(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, od.atomic_p);
 	KUNIT_EXPECT_NULL(test, od.kernel_p);
 	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_DROPPING), 2ULL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vmallocs), 1L);
 	/* The fence is lifted. */
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
 	/* region_drop() does not call on_drop. */
@@ -873,6 +978,9 @@ static bool rt_sleeper_hook(struct region *r)
 {
 	struct rt_sleeper *s = rt_sleeper;
 
+	/* No refill: the reserve stays as the case left it. */
+	if (current->flags & PF_WQ_WORKER)
+		return true;
 	if (current != s->task || !s->armed)
 		return false;
 	s->armed = false;
@@ -977,7 +1085,7 @@ static void rt_drop_before_install(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, r->drops, 1ULL);
 	KUNIT_EXPECT_EQ(test, r->nr_in_use, 1UL);
-	KUNIT_EXPECT_PTR_EQ(test, p, (u8 *)rcu_access_pointer(r->cur)->data);
+	KUNIT_EXPECT_PTR_EQ(test, p, (u8 *)rt_cur(r)->data);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->vfrees), 1L);
 	rt_check(test, r);
 }
@@ -987,40 +1095,44 @@ static void rt_drop_before_install(struct kunit *test)
  * does.  Afterwards the region's own records say how many bytes are live;
  * bytes_live must agree.
  */
-static u64 rt_walk_live(struct region *r)
+static u64 rt_walk_block(struct region_block *b)
 {
-	struct region_block *b, *cur;
-	unsigned long flags;
+	long off = min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC);
 	u64 live = 0;
-	long off, o;
+	long o;
 	u32 h;
 
-	raw_spin_lock_irqsave(&r->lock, flags);
-	cur = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
-	b = cur;
-	while (b) {
-		off = min_t(long, atomic_long_read(&b->off), REGION_MAX_ALLOC);
-		for (o = 0; o + 8 <= off; o += h) {
-			h = *(u32 *)(b->data + o);
-			if (!h)
-				break;
-			live += h;
-		}
-		if (b == cur)
-			b = list_first_entry_or_null(&r->full,
-						     struct region_block, node);
-		else if (list_is_last(&b->node, &r->full))
-			b = NULL;
-		else
-			b = list_next_entry(b, node);
+	for (o = 0; o + 8 <= off; o += h) {
+		h = *(u32 *)(b->data + o);
+		if (!h)
+			break;
+		live += h;
 	}
+	return live;
+}
+
+static u64 rt_walk_live(struct kunit *test, struct region *r)
+{
+	struct region_block *b, **cur;
+	unsigned int i, n;
+	unsigned long flags;
+	u64 live = 0;
+
+	cur = kunit_kcalloc(test, nr_cpu_ids + 1, sizeof(*cur), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cur);
+	raw_spin_lock_irqsave(&r->lock, flags);
+	n = rt_currents(r, cur);
+	for (i = 0; i < n; i++)
+		live += rt_walk_block(cur[i]);
+	list_for_each_entry(b, &r->full, node)
+		live += rt_walk_block(b);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return live;
 }
 
-static void rt_drop_vs_fastpath(struct kunit *test)
+static void rt_drop_vs_fastpath(struct kunit *test, unsigned int flags)
 {
-	struct region *r = rt_new(test, "rt-dropstress", 0, 4);
+	struct region *r = rt_new_flags(test, "rt-dropstress", 0, 4, flags);
 	struct task_struct *t[RT_WORKERS];
 	unsigned long ok = 0, fail = 0;
 	struct region_stats st;
@@ -1052,11 +1164,21 @@ static void rt_drop_vs_fastpath(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.failures, st.fail[REGION_FAIL_DROPPING] +
 			st.fail[REGION_FAIL_NO_RESERVE]);
 	KUNIT_EXPECT_EQ(test, st.drops, 100ULL);
-	KUNIT_EXPECT_EQ(test, st.bytes_live, rt_walk_live(r));
+	KUNIT_EXPECT_EQ(test, st.bytes_live, rt_walk_live(test, r));
 	kunit_info(test, "allocs %llu, dropping %llu, no_reserve %llu\n",
 		   st.allocs, st.fail[REGION_FAIL_DROPPING],
 		   st.fail[REGION_FAIL_NO_RESERVE]);
 	rt_check(test, r);
+}
+
+static void rt_drop_vs_fastpath_shared(struct kunit *test)
+{
+	rt_drop_vs_fastpath(test, 0);
+}
+
+static void rt_drop_vs_fastpath_percpu(struct kunit *test)
+{
+	rt_drop_vs_fastpath(test, REGION_F_PERCPU);
 }
 
 /* NMI: a real one, raised on this CPU by a self-IPI. */
@@ -1095,16 +1217,16 @@ static bool rt_alloc_in_nmi(struct region *r, void **p)
 	atomic_set(&rt_nmi.done, 0);
 	atomic_set(&rt_nmi.armed, 1);
 	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
-	for (i = 0; i < 2000 && !atomic_read_acquire(&rt_nmi.done); i++)
-		udelay(500);
+	for (i = 0; i < 1000 && !atomic_read_acquire(&rt_nmi.done); i++)
+		mdelay(1);
 	atomic_set(&rt_nmi.armed, 0);
 	*p = rt_nmi.p;
 	return atomic_read_acquire(&rt_nmi.done) && rt_nmi.in_nmi;
 }
 
-static void rt_nmi_trylock(struct kunit *test)
+static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
 {
-	struct region *r = rt_new(test, "rt-nmi", 0, 2);
+	struct region *r = rt_new_flags(test, "rt-nmi", 0, 2, mode);
 	struct region_stats st;
 	unsigned long flags;
 	bool busy_ran, ran;
@@ -1144,11 +1266,21 @@ static void rt_nmi_trylock(struct kunit *test)
 	rt_check(test, r);
 }
 #else
-static void rt_nmi_trylock(struct kunit *test)
+static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
 {
 	kunit_skip(test, "no local APIC to raise an NMI");
 }
 #endif
+
+static void rt_nmi_trylock_shared(struct kunit *test)
+{
+	rt_nmi_trylock(test, 0);
+}
+
+static void rt_nmi_trylock_percpu(struct kunit *test)
+{
+	rt_nmi_trylock(test, REGION_F_PERCPU);
+}
 
 static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_create_params),
@@ -1165,13 +1297,16 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_fail_blocking),
 	KUNIT_CASE(rt_fail_refill),
 	KUNIT_CASE(rt_destroy_during_refill),
+	KUNIT_CASE(rt_destroy_waits_vmalloc),
 	KUNIT_CASE(rt_drop_waits_inflight),
 	KUNIT_CASE(rt_drop_fences_new),
 	KUNIT_CASE(rt_drop_during_vmalloc_free),
 	KUNIT_CASE(rt_drop_during_vmalloc_spare),
 	KUNIT_CASE(rt_drop_before_install),
-	KUNIT_CASE(rt_drop_vs_fastpath),
-	KUNIT_CASE(rt_nmi_trylock),
+	KUNIT_CASE(rt_drop_vs_fastpath_shared),
+	KUNIT_CASE(rt_drop_vs_fastpath_percpu),
+	KUNIT_CASE(rt_nmi_trylock_shared),
+	KUNIT_CASE(rt_nmi_trylock_percpu),
 	{}
 };
 

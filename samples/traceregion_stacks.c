@@ -92,6 +92,8 @@
  * length of the int3 or of the ftrace call.
  */
 #define TRS_KPROBE_SLACK	16
+/* Largest max_kb= accepted: 1 TiB, or what size_t holds. */
+#define TRS_MAX_KB	min_t(unsigned long, 1UL << 30, SIZE_MAX / SZ_1K)
 /* Largest top= accepted. */
 #define TRS_MAX_TOP	64
 
@@ -117,7 +119,7 @@ MODULE_PARM_DESC(reserve, "spare 64 KiB blocks per region for the probes (1-64, 
 
 static unsigned long trs_max_kb;
 module_param_named(max_kb, trs_max_kb, ulong, 0444);
-MODULE_PARM_DESC(max_kb, "cap on each region's blocks in KiB (0 = none, else at least 64 * (reserve + 1))");
+MODULE_PARM_DESC(max_kb, "cap on each region's blocks in KiB (0 = none, else 64 * (reserve + 1) to 2^30)");
 
 static char *trs_kprobe_sym;
 module_param_named(kprobe, trs_kprobe_sym, charp, 0444);
@@ -179,14 +181,19 @@ struct trs_counters {
  * @buckets: heads of the bucket chains, 1 << hash_bits of them
  * @cnt: per-CPU counters of the generation in progress
  * @region: where the entries live
- * @debugfs_drops: debugfs drops of @region since the last summary, under
+ * @debugfs_drops: debugfs drops of @region from the time the table went
+ *	live until the generation work dropped the region, under trs.lock
+ * @idle: summarised, emptied and dropped, not live yet again, under
  *	trs.lock
+ * @failures: failed region_alloc() calls of @region at the last summary
  */
 struct trs_table {
 	struct trs_entry **buckets;
 	struct trs_counters __percpu *cnt;
 	struct region *region;
 	unsigned long debugfs_drops;
+	bool idle;
+	u64 failures;
 };
 
 /**
@@ -217,7 +224,8 @@ struct trs_stack {
  * @region: name of the region that held the table
  * @blocks: blocks the region held at the end of the generation
  * @bytes_live: bytes handed out by the region in the generation
- * @region_failures: failed region_alloc() calls of the region, in total
+ * @region_failures: failed region_alloc() calls of the region during the
+ *	generation
  * @vmalloc_calls: vmalloc() calls of both regions during the generation
  * @vfree_calls: vfree() calls of both regions during the generation
  * @nr_top: valid entries of @top
@@ -446,7 +454,6 @@ static void trs_summarize(struct trs_table *t, unsigned long gen,
 	s->valid = true;
 	s->generation = gen;
 	s->region = trs_region_names[gen & 1];
-	s->debugfs_drops = t->debugfs_drops;
 
 	for_each_possible_cpu(cpu) {
 		const struct trs_counters *c = per_cpu_ptr(t->cnt, cpu);
@@ -478,7 +485,8 @@ static void trs_summarize(struct trs_table *t, unsigned long gen,
 	region_get_stats(t->region, &st);
 	s->blocks = st.blocks_held;
 	s->bytes_live = st.bytes_live;
-	s->region_failures = st.failures;
+	s->region_failures = st.failures - t->failures;
+	t->failures = st.failures;
 }
 
 /* vmalloc and vfree calls of both regions since they were created. */
@@ -500,30 +508,43 @@ static void trs_gen_work(struct work_struct *work)
 {
 	unsigned long gen = trs.gen;
 	struct trs_table *t = &trs.table[gen & 1];
-	struct trs_summary *s;
+	struct trs_summary *s = trs.scratch;
 	u64 vmallocs, vfrees;
 	unsigned int i;
 	int cpu;
 
 	/* The flip: probes that start from now on use the other table. */
+	mutex_lock(&trs.lock);
+	trs.table[(gen + 1) & 1].idle = false;
 	WRITE_ONCE(trs.gen, gen + 1);
+	mutex_unlock(&trs.lock);
 	/* Probes run with preemption off: none can still be inside @t. */
 	synchronize_rcu();
 
+	/* Copy out what is worth keeping, then forget the entries. */
 	mutex_lock(&trs.lock);
-	s = trs.scratch;
 	trs_summarize(t, gen, s);
+	trs_forget(t);
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(t->cnt, cpu), 0, sizeof(struct trs_counters));
+	mutex_unlock(&trs.lock);
+
+	/*
+	 * Nothing points into the region any more: free it all at once.  This
+	 * also waits for a debugfs drop in flight, whose fence may have cost
+	 * the generation some events: its on_drop is counted in @t first.
+	 */
+	region_drop(t->region);
+
+	mutex_lock(&trs.lock);
+	s->debugfs_drops = t->debugfs_drops;
+	t->debugfs_drops = 0;
+	t->idle = true;
 	trs_region_calls(&vmallocs, &vfrees);
 	s->vmalloc_calls = vmallocs - trs.vmalloc_calls;
 	s->vfree_calls = vfrees - trs.vfree_calls;
 	trs.vmalloc_calls = vmallocs;
 	trs.vfree_calls = vfrees;
-
-	/* Empty the table for its next generation. */
-	trs_forget(t);
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(t->cnt, cpu), 0, sizeof(struct trs_counters));
-	t->debugfs_drops = 0;
 
 	trs.scratch = trs.sum;
 	trs.sum = s;
@@ -533,11 +554,7 @@ static void trs_gen_work(struct work_struct *work)
 	trs.interned += s->interned;
 	trs.lost += s->lost;
 	trs.races += s->races;
-	trs.debugfs_drops += s->debugfs_drops;
 	mutex_unlock(&trs.lock);
-
-	/* Nothing points into the region any more: free it all at once. */
-	region_drop(t->region);
 
 	queue_delayed_work(system_wq, &trs.work,
 			   msecs_to_jiffies(trs_period_ms));
@@ -554,7 +571,10 @@ static void trs_on_drop(struct region *r, void *priv)
 
 	mutex_lock(&trs.lock);
 	trs_forget(t);
-	t->debugfs_drops++;
+	/* An idle table is empty: the drop costs its next generation nothing. */
+	if (!t->idle)
+		t->debugfs_drops++;
+	trs.debugfs_drops++;
 	mutex_unlock(&trs.lock);
 	/*
 	 * New probes find empty chains and, the region being fenced, publish
@@ -647,9 +667,7 @@ static int trs_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "interned: %lu\n", trs.interned);
 	seq_printf(m, "lost: %lu\n", trs.lost);
 	seq_printf(m, "races: %lu\n", trs.races);
-	seq_printf(m, "debugfs_drops: %lu\n",
-		   trs.debugfs_drops + trs.table[0].debugfs_drops +
-		   trs.table[1].debugfs_drops);
+	seq_printf(m, "debugfs_drops: %lu\n", trs.debugfs_drops);
 	seq_printf(m, "vmalloc_calls: %llu\n", trs.vmalloc_calls);
 	seq_printf(m, "vfree_calls: %llu\n", trs.vfree_calls);
 	seq_printf(m, "period_ms: %u\n", trs_period_ms);
@@ -672,15 +690,29 @@ static void trs_find_tracepoint(struct tracepoint *tp, void *priv)
 		*(struct tracepoint **)priv = tp;
 }
 
+static bool trs_param_ok(const char *name, unsigned long val,
+			 unsigned long min, unsigned long max)
+{
+	if (val >= min && val <= max)
+		return true;
+	pr_err("%s=%lu: must be %lu to %lu\n", name, val, min, max);
+	return false;
+}
+
 static bool trs_params_valid(void)
 {
-	return trs_period_ms >= 10 && trs_period_ms <= 60000 &&
-	       trs_depth >= 1 && trs_depth <= TRS_MAX_DEPTH &&
-	       trs_top >= 1 && trs_top <= TRS_MAX_TOP &&
-	       trs_hash_bits >= 4 && trs_hash_bits <= 16 &&
-	       trs_reserve >= 1 && trs_reserve <= REGION_MAX_RESERVE &&
-	       (!trs_max_kb ||
-		trs_max_kb / (REGION_BLOCK_SIZE / SZ_1K) > trs_reserve);
+	unsigned long min_kb = (trs_reserve + 1UL) * (REGION_BLOCK_SIZE / SZ_1K);
+
+	if (!trs_param_ok("period_ms", trs_period_ms, 10, 60000) ||
+	    !trs_param_ok("depth", trs_depth, 1, TRS_MAX_DEPTH) ||
+	    !trs_param_ok("top", trs_top, 1, TRS_MAX_TOP) ||
+	    !trs_param_ok("hash_bits", trs_hash_bits, 4, 16) ||
+	    !trs_param_ok("reserve", trs_reserve, 1, REGION_MAX_RESERVE))
+		return false;
+	if (trs_max_kb && !trs_param_ok("max_kb", trs_max_kb, min_kb,
+					TRS_MAX_KB))
+		return false;
+	return true;
 }
 
 static void trs_free(void)
@@ -729,6 +761,8 @@ static int trs_alloc(void)
 			return err;
 		}
 	}
+	/* Generation 0 uses table 0; table 1 waits, empty, for generation 1. */
+	trs.table[1].idle = true;
 	trs_region_calls(&trs.vmalloc_calls, &trs.vfree_calls);
 	return 0;
 }
@@ -737,10 +771,8 @@ static int __init trs_init(void)
 {
 	int err;
 
-	if (!trs_params_valid()) {
-		pr_err("invalid parameters, see modinfo\n");
+	if (!trs_params_valid())
 		return -EINVAL;
-	}
 	for_each_kernel_tracepoint(trs_find_tracepoint, &trs.tp);
 	if (!trs.tp) {
 		pr_err("no sched_switch tracepoint\n");

@@ -5,14 +5,20 @@
 # installs what is missing, then
 #   - builds the modules with W=1 (0 warnings), sparse C=2 (0 warnings),
 #   - checkpatch.pl --strict (0 errors, warnings or checks),
-#   - kernel-doc -none -Werror on the sources,
+#   - kernel-doc -none -Werror on the sources, and the documentation
+#     (tools/check-docs: every rst file renders without a warning),
 #   - builds the kselftest program (0 warnings),
 #   - runs the kselftest suite in Debian's stock 6.1 and 6.12 kernels under
 #     qemu; every KTAP result of the suite counts, and any checker report
 #     in the kernel log (WARNING:, BUG:, lockdep, ...) fails the run,
+#   - the benchmarks once at tiny sizes, user space and in the stock 6.1
+#     kernel (tools/bench.sh --smoke; no timing judged),
 #   - a W=1 build against 6.12, the 6.13+ namespace macro, and the DKMS
 #     path (dkms add/build/install, a client built from what it installed)
-#     for both kernels.
+#     for both kernels,
+#   - the debug test kernel (tools/build-debug-kernel, cached): the suite
+#     again under KASAN, lockdep, UBSAN, kmemleak..., then the KUnit suite
+#     (tools/run-kunit); every KUnit case counts.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -51,7 +57,11 @@ echo "check: KDIR=$kdir"
 
 csrc=(region_alloc.c region_alloc.h
       selftests/traceregion/test_client/traceregion_test_client.c
-      selftests/traceregion/traceregion_test.c)
+      selftests/traceregion/traceregion_test.c
+      kunit/region_alloc_test.c
+      bench/kernel/traceregion_bench.c
+      samples/traceregion_stacks.c
+      selftests/traceregion/traceregion_stacks_test.c)
 
 cd "$TR_TOP" || exit 1
 
@@ -81,6 +91,7 @@ else
 fi
 
 "$ksrc/scripts/kernel-doc" -none -Werror region_alloc.c region_alloc.h \
+	samples/traceregion_stacks.c \
 	>"$out/kernel-doc.log" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && [ ! -s "$out/kernel-doc.log" ]; then
@@ -88,6 +99,15 @@ if [ $rc -eq 0 ] && [ ! -s "$out/kernel-doc.log" ]; then
 else
 	bad "kernel-doc (see $out/kernel-doc.log)"
 	head -n 20 "$out/kernel-doc.log"
+fi
+
+# Documentation/ renders without a warning, the API reference included,
+# and keeps up with the code (tools/check-docs).
+if tools/check-docs >"$out/docs.log" 2>&1; then
+	ok "documentation renders, kernel-doc clean"
+else
+	bad "documentation (see $out/docs.log)"
+	grep -v '^check-docs: ok ' "$out/docs.log" | tail -n 20
 fi
 
 make -C selftests/traceregion KSFT_DIR="$ksrc/tools/testing/selftests" \
@@ -130,6 +150,16 @@ run_suite() {
 kver61=$(basename "$(dirname "$kdir")")
 run_suite stock-6.1 "$kver61" "$kdir"
 
+# The benchmarks, once at tiny sizes: they build, run and give sane,
+# non-zero figures (tools/bench.sh --smoke).  Nothing is timed here;
+# the figures come from `make bench`.
+if KDIR="$kdir" tools/bench.sh --smoke >"$out/bench-smoke.log" 2>&1; then
+	ok "bench smoke: user space and in-kernel benchmarks ran"
+else
+	bad "bench smoke (see $out/bench-smoke.log)"
+	tail -n 20 "$out/bench-smoke.log"
+fi
+
 if kver612=$(tr_kver_612); then
 	kdir612=/lib/modules/$kver612/build
 	make -s -C "$kdir612" M="$TR_TOP" clean >/dev/null 2>&1
@@ -166,6 +196,40 @@ if tools/dkms-check "$kver61" $kver612 >"$out/dkms.log" 2>&1; then
 else
 	bad "dkms (see $out/dkms.log)"
 	tail -n 20 "$out/dkms.log"
+fi
+
+# The debug test kernel: the kselftest suite, then KUnit, whose cases are
+# the indented results of the KTAP that tools/run-kunit saved.
+echo "check: the debug test kernel (built once, then cached)"
+if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
+	eval "$dbg"
+	krel=$(cat "$KDIR/include/config/kernel.release")
+	ok "debug kernel $krel ($(cat "$KDIR/.build-seconds") s to build)"
+	run_suite debug "$krel" "$KDIR" -k "$KERNEL" -c 'max,la57=off'
+
+	echo "check: running the KUnit suite in the debug kernel"
+	tools/run-kunit -l "$out/kunit.log" -o "$out/kunit.ktap" \
+		>"$out/kunit.out" 2>&1
+	vm_rc=$?
+	while read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*)
+			skipped=$((skipped + 1))
+			echo "check: skip kunit: ${line#ok }" ;;
+		"ok "*)		ok "kunit: ${line#ok }" ;;
+		"not ok "*)	bad "kunit: ${line#not ok }" ;;
+		esac
+	done < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
+		"$out/kunit.ktap" 2>/dev/null)
+	if [ $vm_rc -ne 0 ]; then
+		bad "kunit: suite, kunit.py parse, kmemleak, kernel log (see $out/kunit.out)"
+		grep -E '^(tr-vm|run-kunit):' "$out/kunit.out" | head -n 20
+	else
+		ok "kunit: suite passed, kunit.py parse, no leak, kernel log clean"
+	fi
+else
+	bad "debug kernel build (see $out/debug-kernel.log)"
+	tail -n 20 "$out/debug-kernel.log"
 fi
 
 echo "check: $(( $(date +%s) - start )) s"

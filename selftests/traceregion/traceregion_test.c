@@ -609,7 +609,7 @@ static const char * const kernel_tests[] = {
 	"create_errors", "align_zero", "no_overlap", "too_large", "cap",
 	"no_reserve", "contexts", "contention", "align_zero_percpu",
 	"no_overlap_percpu", "cap_percpu", "no_reserve_percpu",
-	"contexts_percpu", "contention_percpu", "flags_invalid",
+	"contexts_percpu", "contention_percpu", "flags_invalid", "recycle",
 };
 
 static const struct {

@@ -114,7 +114,7 @@ static struct region *tc_create(const char *name, size_t max_bytes,
 	struct region *r = region_create(name, &p);
 
 	if (IS_ERR(r)) {
-		tc_fail("region_create(%s) = %ld", name, PTR_ERR(r));
+		tc_fail("region_create(%s) = %pe", name, r);
 		return NULL;
 	}
 	return r;
@@ -157,32 +157,39 @@ static void tc_create_errors(void)
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		r = region_create(bad[i], NULL);
-		if (!TC_CHECK(PTR_ERR(r) == -EINVAL, "name '%s': %ld", bad[i],
-			      PTR_ERR(r)))
+		if (!TC_CHECK(PTR_ERR(r) == -EINVAL, "name '%s': %pe", bad[i],
+			      r))
 			region_destroy(r);
 	}
 	r = region_create(NULL, NULL);
-	TC_CHECK(PTR_ERR(r) == -EINVAL, "NULL name: %ld", PTR_ERR(r));
+	TC_CHECK(PTR_ERR(r) == -EINVAL, "NULL name: %pe", r);
 
 	p.reserve_blocks = REGION_MAX_RESERVE + 1;
 	r = region_create("trt_badparams", &p);
-	TC_CHECK(PTR_ERR(r) == -EINVAL, "reserve too big: %ld", PTR_ERR(r));
+	TC_CHECK(PTR_ERR(r) == -EINVAL, "reserve too big: %pe", r);
 	p.reserve_blocks = 1;
 	p.max_bytes = REGION_BLOCK_SIZE;
 	r = region_create("trt_badparams", &p);
-	TC_CHECK(PTR_ERR(r) == -EINVAL, "cap below reserve: %ld", PTR_ERR(r));
+	TC_CHECK(PTR_ERR(r) == -EINVAL, "cap below reserve: %pe", r);
+	/* Below one block: not "no cap". */
+	p.reserve_blocks = 0;
+	p.max_bytes = 100;
+	r = region_create("trt_badparams", &p);
+	TC_CHECK(PTR_ERR(r) == -EINVAL, "cap below a block: %pe", r);
+	if (!IS_ERR(r))
+		region_destroy(r);
 
 	/* 31 characters, every allowed kind. */
 	r = region_create("trt-0123456789_abcdefghijklmnop", NULL);
-	if (!TC_CHECK(!IS_ERR(r), "31-char name: %ld", PTR_ERR(r)))
+	if (!TC_CHECK(!IS_ERR(r), "31-char name: %pe", r))
 		return;
 	r2 = region_create("trt-0123456789_abcdefghijklmnop", NULL);
-	TC_CHECK(PTR_ERR(r2) == -EEXIST, "duplicate: %ld", PTR_ERR(r2));
+	TC_CHECK(PTR_ERR(r2) == -EEXIST, "duplicate: %pe", r2);
 	TC_CHECK(region_alloc(r, 100, GFP_KERNEL), "alloc from new region");
 	region_destroy(r);
 
 	r = region_create("trt-0123456789_abcdefghijklmnop", NULL);
-	if (!TC_CHECK(!IS_ERR(r), "re-create: %ld", PTR_ERR(r)))
+	if (!TC_CHECK(!IS_ERR(r), "re-create: %pe", r))
 		return;
 	TC_CHECK(region_alloc(r, 100, GFP_ATOMIC), "alloc after re-create");
 	region_destroy(r);
@@ -757,7 +764,7 @@ static void tc_contention(void)
 		t = kthread_create_on_cpu(tc_cont_thread, &args[k], cpu,
 					  "trt_cont/%u");
 		if (IS_ERR(t)) {
-			tc_fail("kthread: %ld", PTR_ERR(t));
+			tc_fail("kthread: %pe", t);
 			/* Let the others go. */
 			atomic_inc(&tc_cont_ready);
 			complete(&args[k].done);
@@ -949,7 +956,7 @@ static void tc_load_start(void)
 					     (void *)(uintptr_t)cpu, cpu,
 					     "trt_load/%u");
 		if (IS_ERR(task)) {
-			tc_fail("kthread: %ld", PTR_ERR(task));
+			tc_fail("kthread: %pe", task);
 			continue;
 		}
 		*per_cpu_ptr(&tc_load_task, cpu) = task;
@@ -958,6 +965,46 @@ static void tc_load_start(void)
 	cpus_read_unlock();
 	/* Each CPU arms its own timer: hrtimer_start pins to this CPU. */
 	on_each_cpu(tc_load_arm, NULL, 1);
+}
+
+/* ---- recycle: a generation that fits the reserve needs no vmalloc ---- */
+
+static void tc_recycle(void)
+{
+	struct region_stats st;
+	u64 vmallocs = 0;
+	struct region *r;
+	int gen, i;
+
+	r = tc_create("trt_recycle", 0, 4);
+	if (!r)
+		return;
+	for (gen = 0; gen < 8; gen++) {
+		/* Three blocks' worth, from atomic context as a probe would. */
+		for (i = 0; i < 3; i++) {
+			local_irq_disable();
+			TC_CHECK(region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC),
+				 "gen %d alloc %d", gen, i);
+			local_irq_enable();
+		}
+		/* Let the refill worker run, as it would within a second. */
+		tc_wait_reserve(r, 4);
+		region_drop(r);
+		region_get_stats(r, &st);
+		if (gen == 1)
+			vmallocs = st.vmalloc_calls;
+	}
+	TC_CHECK(st.vmalloc_calls == vmallocs,
+		 "steady state: %llu vmalloc calls after warm-up, %llu before",
+		 st.vmalloc_calls, vmallocs);
+	TC_CHECK(st.reserve_blocks <= 8 && st.recycled >= 3 * 6,
+		 "reserve %llu recycled %llu", st.reserve_blocks, st.recycled);
+	TC_CHECK(st.vmalloc_calls - st.vfree_calls ==
+		 st.reserve_blocks + st.blocks_held,
+		 "vmalloc %llu vfree %llu reserve %llu held %llu",
+		 st.vmalloc_calls, st.vfree_calls, st.reserve_blocks,
+		 st.blocks_held);
+	region_destroy(r);
 }
 
 /* ---- trace_fastpath: events fire on the slow paths only ---- */
@@ -1017,7 +1064,7 @@ static void tc_flags_invalid(void)
 	struct region_params p = { .flags = ~0U };
 	struct region *r = region_create("trt_flags", &p);
 
-	TC_CHECK(PTR_ERR(r) == -EINVAL, "unknown flags: %ld", PTR_ERR(r));
+	TC_CHECK(PTR_ERR(r) == -EINVAL, "unknown flags: %pe", r);
 	if (!IS_ERR(r))
 		region_destroy(r);
 }
@@ -1044,6 +1091,7 @@ static const struct {
 	{ "load_start",		tc_load_start },
 	{ "load_stop",		tc_load_stop_all },
 	{ "trace_fastpath",	tc_trace_fastpath },
+	{ "recycle",		tc_recycle },
 	{ "leak",		tc_leak },
 };
 

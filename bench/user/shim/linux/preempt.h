@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * preempt_disable(): a thread-local counter, bumped and dropped as the
+ * kernel's per-CPU __preempt_count is (incl/decl %gs:...), so that it costs
+ * what it costs in the kernel.  A thread is pinned to its "CPU": there is
+ * no migration to prevent.
+ *
+ * Unlike the kernel, the shim's synchronize_rcu() does not wait for these
+ * sections: a region_drop() must not overlap per-CPU-mode allocations
+ * here.  The benchmark never overlaps them.
+ */
+#ifndef _TR_LINUX_PREEMPT_H
+#define _TR_LINUX_PREEMPT_H
+
+#include <linux/compiler.h>
+
+extern __thread int tr_preempt_count;
+
+#define preempt_disable()	do { tr_preempt_count++; barrier(); } while (0)
+#define preempt_enable()	do { barrier(); tr_preempt_count--; } while (0)
+
+#endif

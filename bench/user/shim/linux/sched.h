@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TR_LINUX_SCHED_H
+#define _TR_LINUX_SCHED_H
+
+#include <sched.h>
+
+#define cond_resched()		do { } while (0)
+#define in_task()		1
+
+#endif
