@@ -428,6 +428,11 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 		cause = REGION_FAIL_NR;
 		rcu_read_lock();
 		p = region_install(r, n, &fresh, can_block, &cause);
+		/* Counted inside the section: a drop's snapshot includes it. */
+		if (p) {
+			this_cpu_inc(r->pcpu->allocs);
+			this_cpu_add(r->pcpu->bytes, n);
+		}
 		/*
 		 * Leaving RCU to sleep in vmalloc: counted inside the read-side
 		 * section, so region_destroy() sees it after its grace period.
@@ -451,12 +456,8 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 
 	if (fresh)
 		region_unreserve(r, fresh);
-	if (p) {
-		this_cpu_inc(r->pcpu->allocs);
-		this_cpu_add(r->pcpu->bytes, n);
-	} else {
+	if (!p)
 		region_fail(r, n, cause);
-	}
 	/* The last touch of @r: region_destroy() may free it right after. */
 	if (slept && atomic_dec_and_test(&r->sleepers))
 		wake_up_var(&r->sleepers);
@@ -512,13 +513,19 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 		if (likely(b && !READ_ONCE(r->fenced)))
 			p = region_block_bump(b, n);
 	}
+	/*
+	 * Counted inside the RCU reader, so the bytes_at_drop snapshot that
+	 * region_drop() takes after its grace period includes every record
+	 * of the blocks it frees.
+	 */
+	if (likely(p)) {
+		this_cpu_inc(r->pcpu->allocs);
+		this_cpu_add(r->pcpu->bytes, n);
+	}
 	preempt_enable();
 
 	if (unlikely(!p))
 		return region_alloc_slow(r, n, gfp);
-
-	this_cpu_inc(r->pcpu->allocs);
-	this_cpu_add(r->pcpu->bytes, n);
 	return p;
 }
 EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION_NS);

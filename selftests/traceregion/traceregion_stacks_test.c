@@ -360,7 +360,14 @@ static int parse_stacks(const char *text, struct top_stack *st, int max)
 			st[n].first[0] = '\0';
 			n++;
 		} else if (n && !strncmp(line, "  ", 2)) {
-			if (!st[n - 1].frames++)
+			/*
+			 * With more than one probe on the tracepoint (say the
+			 * sched_switch trace event too), its iterator is a
+			 * frame of its own above the scheduler.
+			 */
+			st[n - 1].frames++;
+			if (!st[n - 1].first[0] &&
+			    strncmp(line + 2, "__traceiter_", 12))
 				sscanf(line + 2, "%127s", st[n - 1].first);
 		}
 		line = strchr(line, '\n');
