@@ -61,7 +61,8 @@ csrc=(region_alloc.c region_alloc.h
       kunit/region_alloc_test.c
       bench/kernel/traceregion_bench.c
       samples/traceregion_stacks.c
-      selftests/traceregion/traceregion_stacks_test.c)
+      selftests/traceregion/traceregion_stacks_test.c
+      selftests/traceregion/tr_util.h)
 
 cd "$TR_TOP" || exit 1
 

@@ -32,9 +32,8 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "tr_util.h"
 
-#define DBG		"/sys/kernel/debug"
-#define TR_DIR		DBG "/traceregion"
 #define TS_DIR		DBG "/traceregion_stacks"
 #define TS_TOP		TS_DIR "/top"
 #define TS_STATS	TS_DIR "/stats"
@@ -43,17 +42,9 @@
 #define FAIL		0
 #define SKIP		(-1)
 
-static char moddir[PATH_MAX];
 static char skip_reason[256];
 
 /* Helpers */
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static long long now_ms(void)
 {
@@ -61,138 +52,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static int load_module(const char *name, const char *params)
-{
-	char path[PATH_MAX + 64];
-	int fd, ret, err;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", moddir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ksft_print_msg("open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	ret = syscall(__NR_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK);
-}
-
-static char *read_file(const char *path)
-{
-	size_t len = 0, cap = 8192;
-	char *buf = malloc(cap), *nbuf;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			cap *= 2;
-			nbuf = realloc(buf, cap);
-			if (!nbuf)
-				break;
-			buf = nbuf;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, len) != (ssize_t)len)
-		err = errno ? errno : EIO;
-	close(fd);
-	return err;
-}
-
-/* Value of a "key: value" line, or -1. */
-static long long stat_value(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *line = text;
-
-	while (line && *line) {
-		if (!strncmp(line, key, klen) && line[klen] == ':')
-			return strtoll(line + klen + 1, NULL, 10);
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -1;
-}
-
-static long long file_value(const char *path, const char *key)
-{
-	char *text = read_file(path);
-	long long v;
-
-	if (!text)
-		return -1;
-	v = stat_value(text, key);
-	free(text);
-	return v;
-}
-
-static long long region_value(const char *region, const char *key)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TR_DIR "/%s/stats", region);
-	return file_value(path, key);
-}
-
-static bool module_loaded(const char *name)
-{
-	char *mods = read_file("/proc/modules"), *line, *save = NULL;
-	size_t len = strlen(name);
-	bool found = false;
-
-	for (line = strtok_r(mods, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			found = true;
-	free(mods);
-	return found;
-}
-
-static bool mode_is(const char *path, mode_t mode)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		ksft_print_msg("stat %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	if ((st.st_mode & 07777) != mode) {
-		ksft_print_msg("%s: mode %o, expected %o\n", path,
-			       st.st_mode & 07777, mode);
-		return false;
-	}
-	return true;
 }
 
 /*

@@ -24,125 +24,13 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "tr_util.h"
 
-#define DBG		"/sys/kernel/debug"
-#define TR_DIR		DBG "/traceregion"
 #define TC_DIR		DBG "/traceregion_test"
-
-static char moddir[PATH_MAX];
-
-static int load_module(const char *name, const char *params)
-{
-	char path[PATH_MAX + 64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", moddir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ksft_print_msg("open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	ret = syscall(__NR_finit_module, fd, params, 0);
-	if (ret)
-		ksft_print_msg("finit_module %s: %s\n", name, strerror(errno));
-	close(fd);
-	return ret;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK);
-}
-
-/* Write @s to @path; returns 0 or the errno of the write. */
-static int write_file(const char *path, const char *s, size_t len)
-{
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, len) != (ssize_t)len)
-		err = errno ? errno : EIO;
-	close(fd);
-	return err;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	return write_file(path, s, strlen(s));
-}
-
-static char *read_file(const char *path)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				break;
-		}
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-/* Value of "key: value" in a stats-style file, or -1. */
-static long long stat_value(const char *text, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *line = text;
-
-	while (line && *line) {
-		if (!strncmp(line, key, klen) && line[klen] == ':')
-			return strtoll(line + klen + 1, NULL, 10);
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -1;
-}
-
-static long long region_stat(const char *region, const char *key)
-{
-	char path[256];
-	long long v;
-	char *text;
-
-	snprintf(path, sizeof(path), TR_DIR "/%s/stats", region);
-	text = read_file(path);
-	if (!text)
-		return -1;
-	v = stat_value(text, key);
-	free(text);
-	return v;
-}
 
 static long long client_status(const char *key)
 {
-	char *text = read_file(TC_DIR "/status");
-	long long v;
-
-	if (!text)
-		return -1;
-	v = stat_value(text, key);
-	free(text);
-	return v;
+	return file_value(TC_DIR "/status", key);
 }
 
 static void print_lines(const char *text)
@@ -168,29 +56,6 @@ static bool run_kernel_test(const char *name)
 		free(msg);
 	}
 	return !err;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static bool mode_is(const char *path, mode_t mode)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		ksft_print_msg("stat %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	if ((st.st_mode & 07777) != mode) {
-		ksft_print_msg("%s: mode %o, expected %o\n", path,
-			       st.st_mode & 07777, mode);
-		return false;
-	}
-	return true;
 }
 
 /* No kernel pointers: no "0x" and no run of 12 or more hex digits. */
@@ -319,7 +184,7 @@ static bool test_bad_writes(void)
 		ksft_print_msg("long garbage: %s\n", strerror(err));
 		ok = false;
 	}
-	if (region_stat("trt_drop", "drops") != 0 ||
+	if (region_value("trt_drop", "drops") != 0 ||
 	    client_status("on_drop_calls") != 0) {
 		ksft_print_msg("a bad write dropped the region\n");
 		ok = false;
@@ -329,7 +194,7 @@ static bool test_bad_writes(void)
 
 static bool test_drop_eperm(void)
 {
-	long long blocks = region_stat("trt_noowner", "blocks_held");
+	long long blocks = region_value("trt_noowner", "blocks_held");
 	int err = write_str(TR_DIR "/trt_noowner/drop", "1\n");
 
 	if (err != EPERM) {
@@ -337,8 +202,8 @@ static bool test_drop_eperm(void)
 			       strerror(err));
 		return false;
 	}
-	return blocks == 1 && region_stat("trt_noowner", "blocks_held") == 1 &&
-	       region_stat("trt_noowner", "drops") == 0;
+	return blocks == 1 && region_value("trt_noowner", "blocks_held") == 1 &&
+	       region_value("trt_noowner", "drops") == 0;
 }
 
 static bool test_drop_under_load(void)
@@ -349,7 +214,7 @@ static bool test_drop_under_load(void)
 	int i, err;
 
 	calls0 = client_status("on_drop_calls");
-	drops0 = region_stat("trt_drop", "drops");
+	drops0 = region_value("trt_drop", "drops");
 	if (!run_kernel_test("load_start"))
 		return false;
 	sleep_ms(300);
@@ -367,30 +232,30 @@ static bool test_drop_under_load(void)
 	errors = client_status("load_errors");
 	ksft_print_msg("load: %lld allocations, %lld NULL, %lld errors, %lld drops\n",
 		       allocs, client_status("load_nulls"), errors,
-		       region_stat("trt_drop", "drops") - drops0);
+		       region_value("trt_drop", "drops") - drops0);
 	if (allocs <= 0 || errors != 0)
 		ok = false;
 	if (client_status("on_drop_calls") - calls0 != ndrops ||
-	    region_stat("trt_drop", "drops") - drops0 != ndrops) {
+	    region_value("trt_drop", "drops") - drops0 != ndrops) {
 		ksft_print_msg("on_drop calls %lld, drops %lld, expected %d\n",
 			       client_status("on_drop_calls") - calls0,
-			       region_stat("trt_drop", "drops") - drops0,
+			       region_value("trt_drop", "drops") - drops0,
 			       ndrops);
 		ok = false;
 	}
-	if (region_stat("trt_drop", "fail_dropping") <= 0)
+	if (region_value("trt_drop", "fail_dropping") <= 0)
 		ksft_print_msg("note: no allocation hit a fence\n");
 
 	/* A final drop in a quiet region frees every block. */
-	if (region_stat("trt_drop", "blocks_held") <= 0)
+	if (region_value("trt_drop", "blocks_held") <= 0)
 		ksft_print_msg("note: no block held before the last drop\n");
 	err = write_str(TR_DIR "/trt_drop/drop", "1");
-	if (err || region_stat("trt_drop", "blocks_held") != 0 ||
-	    region_stat("trt_drop", "bytes_live") != 0 ||
-	    region_stat("trt_drop", "bytes_held") != 0) {
+	if (err || region_value("trt_drop", "blocks_held") != 0 ||
+	    region_value("trt_drop", "bytes_live") != 0 ||
+	    region_value("trt_drop", "bytes_held") != 0) {
 		ksft_print_msg("after the last drop: err %d, blocks %lld, live %lld\n",
-			       err, region_stat("trt_drop", "blocks_held"),
-			       region_stat("trt_drop", "bytes_live"));
+			       err, region_value("trt_drop", "blocks_held"),
+			       region_value("trt_drop", "bytes_live"));
 		ok = false;
 	}
 	return ok;
@@ -527,20 +392,6 @@ static bool test_unload_leftover(void)
 	return ok;
 }
 
-static bool module_loaded(const char *name)
-{
-	char *mods = read_file("/proc/modules"), *line, *save = NULL;
-	size_t len = strlen(name);
-	bool found = false;
-
-	for (line = strtok_r(mods, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			found = true;
-	free(mods);
-	return found;
-}
-
 static bool test_unload_clean(void)
 {
 	bool ok = true;
@@ -596,9 +447,9 @@ static bool test_module_params(void)
 	if (load_module("traceregion_test_client", "")) {
 		ok = false;
 	} else {
-		ok &= region_stat("trt_noowner", "reserve_target") == 3;
-		ok &= region_stat("trt_noowner", "max_bytes") == 100 * 65536;
-		ok &= region_stat("trt_drop", "reserve_target") == 4;
+		ok &= region_value("trt_noowner", "reserve_target") == 3;
+		ok &= region_value("trt_noowner", "max_bytes") == 100 * 65536;
+		ok &= region_value("trt_drop", "reserve_target") == 4;
 		ok &= !unload_module("traceregion_test_client");
 	}
 	ok &= !unload_module("traceregion");
