@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -167,6 +169,33 @@ static bool mode_is(const char *path, mode_t mode)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The start of every test's main(): find the modules (the first argument,
+ * else $TRACEREGION_MODDIR, else the program's directory), then exit with
+ * "skip" when not root, without debugfs, or with traceregion loaded.
+ */
+static void tr_setup(int argc, char **argv)
+{
+	const char *env = getenv("TRACEREGION_MODDIR");
+	char self[PATH_MAX];
+
+	if (argc > 1) {
+		snprintf(moddir, sizeof(moddir), "%s", argv[1]);
+	} else if (env) {
+		snprintf(moddir, sizeof(moddir), "%s", env);
+	} else {
+		snprintf(self, sizeof(self), "%s", argv[0]);
+		snprintf(moddir, sizeof(moddir), "%s", dirname(self));
+	}
+	if (geteuid())
+		ksft_exit_skip("must be run as root\n");
+	if (access(DBG "/tracing", F_OK) && access(TR_DIR, F_OK) &&
+	    mount("debugfs", DBG, "debugfs", 0, NULL) && errno != EBUSY)
+		ksft_exit_skip("debugfs not available: %s\n", strerror(errno));
+	if (module_loaded("traceregion"))
+		ksft_exit_skip("traceregion is already loaded\n");
 }
 
 #endif /* _TRACEREGION_TR_UTIL_H */

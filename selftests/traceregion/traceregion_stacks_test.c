@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -703,29 +701,13 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const char *env = getenv("TRACEREGION_MODDIR");
-	char self[PATH_MAX];
 	unsigned int i;
 	int ret;
 
 	/* Line-buffered: the results so far survive a guest that dies. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ksft_print_header();
-	if (argc > 1) {
-		snprintf(moddir, sizeof(moddir), "%s", argv[1]);
-	} else if (env) {
-		snprintf(moddir, sizeof(moddir), "%s", env);
-	} else {
-		snprintf(self, sizeof(self), "%s", argv[0]);
-		snprintf(moddir, sizeof(moddir), "%s", dirname(self));
-	}
-	if (geteuid())
-		ksft_exit_skip("must be run as root\n");
-	if (access(DBG "/tracing", F_OK) && access(TR_DIR, F_OK) &&
-	    mount("debugfs", DBG, "debugfs", 0, NULL) && errno != EBUSY)
-		ksft_exit_skip("debugfs not available: %s\n", strerror(errno));
-	if (module_loaded("traceregion"))
-		ksft_exit_skip("traceregion is already loaded\n");
+	tr_setup(argc, argv);
 
 	ksft_set_plan(N_TESTS);
 	for (i = 0; i < N_TESTS; i++) {
