@@ -55,6 +55,7 @@
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/fault-inject.h>
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
 #include <linux/kernel.h>
@@ -147,6 +148,8 @@ struct region {
 
 	atomic_long_t vmallocs;
 	atomic_long_t vfrees;
+	/* Block allocations that failed, refills included. */
+	atomic_long_t vmalloc_fails;
 
 	struct irq_work refill_iw;
 	struct work_struct refill_work;
@@ -179,6 +182,7 @@ MODULE_PARM_DESC(max_blocks,
 static LIST_HEAD(region_list);
 static DEFINE_MUTEX(region_mutex);
 static struct dentry *region_debugfs_root;
+static struct dentry *region_fault_dir;
 
 static const char * const region_fail_names[REGION_FAIL_NR] = {
 	[REGION_FAIL_TOO_LARGE]		= "too_large",
@@ -216,6 +220,39 @@ static inline bool region_test_block_new(struct region *r)
 }
 #endif
 
+/*
+ * The kernel's fault injection (CONFIG_FAULT_INJECTION): debugfs
+ * fail_traceregion/ fails block allocations, refills included, the way
+ * failslab fails slab allocations (Documentation/fault-injection/).  Off
+ * until its probability is set.  A failed block is counted in
+ * vmalloc_fails and, for a caller that waited for it, as a "vmalloc"
+ * failure of region_alloc().
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(region_fail_block_attr);
+
+static bool region_fail_block(void)
+{
+	return should_fail(&region_fail_block_attr, REGION_BLOCK_SIZE);
+}
+
+static struct dentry *region_fault_debugfs(void)
+{
+	return fault_create_debugfs_attr("fail_traceregion", NULL,
+					 &region_fail_block_attr);
+}
+#else
+static inline bool region_fail_block(void)
+{
+	return false;
+}
+
+static inline struct dentry *region_fault_debugfs(void)
+{
+	return NULL;
+}
+#endif
+
 /* The gfp bits a blocking caller passes on to vmalloc (NOFS/NOIO honoured). */
 #define REGION_VMALLOC_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY | \
 				 __GFP_RETRY_MAYFAIL)
@@ -224,12 +261,15 @@ static struct region_block *region_block_new(struct region *r, gfp_t gfp)
 {
 	struct region_block *b;
 
-	if (region_test_block_new(r))
-		return NULL;
-	b = __vmalloc(REGION_BLOCK_SIZE,
-		      (gfp & REGION_VMALLOC_GFP) | __GFP_ZERO);
+	if (region_test_block_new(r) || region_fail_block())
+		b = NULL;
+	else
+		b = __vmalloc(REGION_BLOCK_SIZE,
+			      (gfp & REGION_VMALLOC_GFP) | __GFP_ZERO);
 	if (b)
 		atomic_long_inc(&r->vmallocs);
+	else
+		atomic_long_inc(&r->vmalloc_fails);
 	return b;
 }
 
@@ -749,6 +789,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 
 	st->vmalloc_calls = atomic_long_read(&r->vmallocs);
 	st->vfree_calls = atomic_long_read(&r->vfrees);
+	st->vmalloc_fails = atomic_long_read(&r->vmalloc_fails);
 	st->bytes_held = st->blocks_held * REGION_BLOCK_SIZE;
 	capacity = st->blocks_held * REGION_MAX_ALLOC;
 	if (capacity > st->bytes_live + st->bytes_free)
@@ -776,6 +817,7 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 	seq_printf(m, "block_installs: %llu\n", st.block_installs);
 	seq_printf(m, "vmalloc_calls: %llu\n", st.vmalloc_calls);
 	seq_printf(m, "vfree_calls: %llu\n", st.vfree_calls);
+	seq_printf(m, "vmalloc_fails: %llu\n", st.vmalloc_fails);
 	seq_printf(m, "recycled: %llu\n", st.recycled);
 	seq_printf(m, "failures: %llu\n", st.failures);
 	for (i = 0; i < REGION_FAIL_NR; i++)
@@ -965,6 +1007,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	INIT_WORK(&r->refill_work, region_refill_work);
 	atomic_long_set(&r->vmallocs, 0);
 	atomic_long_set(&r->vfrees, 0);
+	atomic_long_set(&r->vmalloc_fails, 0);
 	r->max_blocks = cap;
 	r->reserve_target = p->reserve_blocks;
 	r->percpu = p->flags & REGION_F_PERCPU;
@@ -1047,6 +1090,7 @@ static int __init traceregion_init(void)
 	region_debugfs_root = debugfs_create_dir("traceregion", NULL);
 	debugfs_create_file("stats", 0400, region_debugfs_root, NULL,
 			    &region_all_stats_fops);
+	region_fault_dir = region_fault_debugfs();
 	return 0;
 }
 
@@ -1069,6 +1113,7 @@ static void __exit traceregion_exit(void)
 		region_destroy(r);
 	}
 	debugfs_remove_recursive(region_debugfs_root);
+	debugfs_remove_recursive(region_fault_dir);
 }
 
 module_init(traceregion_init);

@@ -115,6 +115,8 @@ enum region_fail_cause {
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation
+ * @vmalloc_fails: block allocations that failed since creation (vmalloc
+ *	or the fail_traceregion fault point), reserve refills included
  * @recycled: blocks zeroed and kept as spares by a drop since creation
  * @fail: failed region_alloc() calls by &enum region_fail_cause
  * @failures: sum of @fail
@@ -132,6 +134,7 @@ struct region_stats {
 	u64 block_installs;
 	u64 vmalloc_calls;
 	u64 vfree_calls;
+	u64 vmalloc_fails;
 	u64 recycled;
 	u64 fail[REGION_FAIL_NR];
 	u64 failures;

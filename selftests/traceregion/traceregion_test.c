@@ -79,8 +79,8 @@ static bool test_stats_parse(void)
 	static const char * const keys[] = {
 		"allocs", "bytes_alloc", "bytes_live", "bytes_held",
 		"bytes_free", "bytes_wasted", "blocks_held", "reserve_blocks",
-		"block_installs", "vmalloc_calls", "vfree_calls", "recycled",
-		"failures", "fail_too_large", "fail_no_reserve", "fail_cap",
+		"block_installs", "vmalloc_calls", "vfree_calls", "vmalloc_fails",
+		"recycled", "failures", "fail_too_large", "fail_no_reserve", "fail_cap",
 		"fail_dropping", "fail_vmalloc", "fail_nmi_busy", "drops",
 	};
 	long long v[4];

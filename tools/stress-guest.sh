@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress-guest.sh - the guest side of tools/run-stress (busybox sh, in the
+# tr-vm initramfs, from /opt/tr).  Environment: SECONDS_RUN (length of the
+# run), FAULT_PCT (share of block allocations to fail, when the kernel has
+# fault injection), NMI (1 when the host injects NMIs).
+#
+# Prints KTAP: the stress module's verdicts, then the kmemleak scan after
+# unload.  Between STRESS-NMI-ON and STRESS-NMI-OFF the host injects NMIs.
+
+D=/sys/kernel/debug/traceregion_stress
+F=/sys/kernel/debug/fail_traceregion
+T=/sys/kernel/debug/traceregion
+
+sh ./kmemleak-check clear
+# Two probes stay on sched_switch for the whole run (the event, with a
+# filter that drops every record, and the comm recorder), so registering
+# the stress probe never live-patches __schedule() under TCG: see
+# tools/run-selftests.
+ev=/sys/kernel/tracing/events/sched/sched_switch
+echo "prev_pid < 0" >$ev/filter && echo 1 >$ev/enable
+
+insmod ./traceregion.ko || exit 1
+insmod ./traceregion_stress.ko || exit 1
+
+times=1000000
+faults=
+if [ -d $F ] && [ "${FAULT_PCT:-0}" -gt 0 ]; then
+	echo 0 >$F/verbose
+	echo "$FAULT_PCT" >$F/probability
+	echo $times >$F/times
+	# Spare the 8 blocks the run's two regions fill their reserves with
+	# (region_create() would fail): "space" lets that many bytes of
+	# block allocations through before faults start.
+	echo $((8 * 65536 + 1)) >$F/space
+	faults=1
+fi
+
+echo STRESS-NMI-ON
+# debugfs drops of both regions meanwhile, as an operator would do them.
+rm -f /tmp/stress-stop
+(
+	n=0
+	while [ ! -e /tmp/stress-stop ]; do
+		for r in trst_shared trst_percpu; do
+			echo 1 2>/dev/null >$T/$r/drop && n=$((n + 1))
+		done
+		usleep 37000
+	done
+	echo "$n" >/tmp/stress-debugfs-drops
+) &
+start=$(date +%s)
+echo "$SECONDS_RUN" >$D/run
+rc=$?
+end=$(date +%s)
+touch /tmp/stress-stop
+wait
+echo STRESS-NMI-OFF
+echo "stress: ran $((end - start)) s, run status $rc, $(cat /tmp/stress-debugfs-drops) debugfs drops written"
+
+check=check
+[ "${NMI:-0}" = 1 ] && check="$check nmi"
+if [ -n "$faults" ]; then
+	echo 0 >$F/probability
+	check="$check injected=$((times - $(cat $F/times)))"
+fi
+echo "$check" >$D/check || rc=1
+cat $D/result >/tmp/stress-result
+n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' /tmp/stress-result)
+echo "TAP version 13"
+grep -v '^1\.\.' /tmp/stress-result
+grep -q '^not ok' /tmp/stress-result && rc=1
+# Let the host's last NMIs land while the handler is still registered.
+sleep 1
+n=$((${n:-0} + 1))
+if rmmod traceregion_stress && rmmod traceregion &&
+   sh ./kmemleak-check report; then
+	echo "ok $n stress: modules unloaded, no kmemleak report"
+else
+	echo "not ok $n stress: modules unloaded, no kmemleak report"
+	rc=1
+fi
+echo "1..$n"
+exit $rc
