@@ -5,6 +5,10 @@
 #   make            build traceregion.ko and the selftest client against KDIR
 #   make check      everything the CI runs (see tools/check.sh)
 #   make demo       boot the stock test kernel and show the allocator at work
+#   make stress     the stress test in the debug kernel: every context at
+#                   once, host-injected NMIs, injected block failures;
+#                   STRESS_SECONDS (default 30) and STRESS_FAULT_PCT
+#                   (default 10) tune it (see tools/run-stress)
 #   make bench      benchmarks: user space (real CPU) and in-kernel (qemu);
 #                   tables, CSV and plot in .out/bench/ (see tools/bench.sh)
 #   make install    install traceregion.ko (modules_install, INSTALL_MOD_DIR
@@ -56,4 +60,9 @@ demo:
 bench:
 	KDIR="$(KDIR)" tools/bench.sh
 
-.PHONY: all modules install clean check demo bench
+STRESS_SECONDS ?= 30
+STRESS_FAULT_PCT ?= 10
+stress:
+	tools/run-stress -s $(STRESS_SECONDS) -f $(STRESS_FAULT_PCT)
+
+.PHONY: all modules install clean check demo bench stress

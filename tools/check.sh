@@ -18,7 +18,10 @@
 #     for both kernels,
 #   - the debug test kernel (tools/build-debug-kernel, cached): the suite
 #     again under KASAN, lockdep, UBSAN, kmemleak..., then the KUnit suite
-#     (tools/run-kunit); every KUnit case counts.
+#     (tools/run-kunit); every KUnit case counts; then the stress test
+#     (tools/run-stress, TR_STRESS_SECONDS, default 30): every context at
+#     once, NMIs injected from the host, a share of block allocations
+#     failing; every verdict counts.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -62,7 +65,8 @@ csrc=(region_alloc.c region_alloc.h
       bench/kernel/traceregion_bench.c
       samples/traceregion_stacks.c
       selftests/traceregion/traceregion_stacks_test.c
-      selftests/traceregion/tr_util.h)
+      selftests/traceregion/tr_util.h
+      selftests/traceregion/stress/traceregion_stress.c)
 
 cd "$TR_TOP" || exit 1
 
@@ -227,6 +231,28 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 		grep -E '^(tr-vm|run-kunit):' "$out/kunit.out" | head -n 20
 	else
 		ok "kunit: suite passed, kunit.py parse, no leak, kernel log clean"
+	fi
+
+	# The stress test: every context at once, host-injected NMIs, a
+	# share of block allocations failing (tools/run-stress).
+	secs=${TR_STRESS_SECONDS:-30}
+	echo "check: the stress test in the debug kernel ($secs s)"
+	tools/run-stress -s "$secs" -l "$out/stress.log" >"$out/stress.out" 2>&1
+	vm_rc=$?
+	while read -r line; do
+		case "$line" in
+		"ok "*)		ok "${line#ok [0-9]* }" ;;
+		"not ok "*)	bad "${line#not ok [0-9]* }" ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ stress: ' "$out/stress.log")
+	grep -E '^# (calls|errors|trst_|injected)|^nmi-inject:' \
+		"$out/stress.out" | sed 's/^/check: /'
+	if [ $vm_rc -ne 0 ] ||
+	   ! grep -q '^ok [0-9]* stress: modules unloaded' "$out/stress.log"; then
+		bad "stress: guest finished, kernel log clean (see $out/stress.log)"
+		grep -E '^(tr-vm|nmi-inject):' "$out/stress.out" | head -n 20
+	else
+		ok "stress: guest finished, kernel log clean"
 	fi
 else
 	bad "debug kernel build (see $out/debug-kernel.log)"
