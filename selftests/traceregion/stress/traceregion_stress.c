@@ -125,6 +125,7 @@ static DEFINE_MUTEX(trst_mutex);
 static struct {
 	struct region *r[TRST_NR_REGIONS];
 	struct tracepoint *tp;
+	bool tp_registered;
 	bool running;
 	bool quiesce;
 	unsigned int seconds;
@@ -485,11 +486,12 @@ static void trst_stop(void)
 		}
 		hrtimer_cancel(&pc->timer);
 	}
-	if (trst.tp) {
+	if (trst.tp_registered) {
 		tracepoint_probe_unregister(trst.tp,
 					    (void *)trst_probe_sched_switch,
 					    NULL);
 		tracepoint_synchronize_unregister();
+		trst.tp_registered = false;
 	}
 	/* The NMI handler and the timers test ->running: wait for them. */
 	synchronize_rcu();
@@ -511,6 +513,7 @@ static int trst_start(void)
 					(void *)trst_probe_sched_switch, NULL);
 	if (err)
 		goto fail;
+	trst.tp_registered = true;
 	for_each_online_cpu(cpu) {
 		t = kthread_create_on_cpu(trst_thread, (void *)(unsigned long)cpu,
 					  cpu, "trst/%u");
