@@ -17,11 +17,11 @@
 #     path (dkms add/build/install, a client built from what it installed)
 #     for both kernels,
 #   - the debug test kernel (tools/build-debug-kernel, cached): the suite
-#     again under KASAN, lockdep, UBSAN, kmemleak..., then the KUnit suite
-#     (tools/run-kunit); every KUnit case counts; then the stress test
-#     (tools/run-stress, TR_STRESS_SECONDS, default 30): every context at
-#     once, NMIs injected from the host, a share of block allocations
-#     failing; every verdict counts.
+#     again under KASAN, lockdep, UBSAN, kmemleak..., followed in the same
+#     guest by the stress test (tools/run-stress; TR_STRESS_SECONDS,
+#     default 30): every context at once, NMIs injected from the host, a
+#     share of block allocations failing; every verdict counts.  Then the
+#     KUnit suite (tools/run-kunit); every KUnit case counts.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -210,7 +210,26 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 	eval "$dbg"
 	krel=$(cat "$KDIR/include/config/kernel.release")
 	ok "debug kernel $krel ($(cat "$KDIR/.build-seconds") s to build)"
+	# The stress test runs in the same guest, after the suite
+	# (TR_STRESS in tools/run-selftests), and shares its kmemleak scan.
+	export TR_STRESS=${TR_STRESS_SECONDS:-30}
+	echo "check: the stress test follows, $TR_STRESS s"
 	run_suite debug "$krel" "$KDIR" -k "$KERNEL" -c 'max,la57=off'
+	unset TR_STRESS
+
+	# The stress test ran after the suite in the same guest: every
+	# context at once, host-injected NMIs, a share of block allocations
+	# failing (tools/run-stress).
+	while read -r line; do
+		case "$line" in
+		"ok "*)		ok "${line#ok [0-9]* }" ;;
+		"not ok "*)	bad "${line#not ok [0-9]* }" ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ stress: ' "$out/selftests-debug.log")
+	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-debug.log" ||
+		bad "stress: ran to the end (see $out/selftests-debug.log)"
+	grep -E '^# (seconds|calls|errors|trst_|injected)|^nmi-inject:' \
+		"$out/selftests-debug.out" | sed 's/^/check: /'
 
 	echo "check: running the KUnit suite in the debug kernel"
 	tools/run-kunit -l "$out/kunit.log" -o "$out/kunit.ktap" \
@@ -231,28 +250,6 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 		grep -E '^(tr-vm|run-kunit):' "$out/kunit.out" | head -n 20
 	else
 		ok "kunit: suite passed, kunit.py parse, no leak, kernel log clean"
-	fi
-
-	# The stress test: every context at once, host-injected NMIs, a
-	# share of block allocations failing (tools/run-stress).
-	secs=${TR_STRESS_SECONDS:-30}
-	echo "check: the stress test in the debug kernel ($secs s)"
-	tools/run-stress -s "$secs" -l "$out/stress.log" >"$out/stress.out" 2>&1
-	vm_rc=$?
-	while read -r line; do
-		case "$line" in
-		"ok "*)		ok "${line#ok [0-9]* }" ;;
-		"not ok "*)	bad "${line#not ok [0-9]* }" ;;
-		esac
-	done < <(grep -E '^(not )?ok [0-9]+ stress: ' "$out/stress.log")
-	grep -E '^# (calls|errors|trst_|injected)|^nmi-inject:' \
-		"$out/stress.out" | sed 's/^/check: /'
-	if [ $vm_rc -ne 0 ] ||
-	   ! grep -q '^ok [0-9]* stress: modules unloaded' "$out/stress.log"; then
-		bad "stress: guest finished, kernel log clean (see $out/stress.log)"
-		grep -E '^(tr-vm|nmi-inject):' "$out/stress.out" | head -n 20
-	else
-		ok "stress: guest finished, kernel log clean"
 	fi
 else
 	bad "debug kernel build (see $out/debug-kernel.log)"

@@ -8,6 +8,9 @@
 #                               (bookworm's backport), headers installed
 #   tr_ksrc                     Debian's linux-source-6.1, the parts the
 #                               tools use, unpacked into the cache
+#   tr_stress_stage DIR SECONDS FAULT_PCT KMEMLEAK
+#                               copy the stress test's guest side into DIR
+#                               and print its guest command
 #
 # Everything that outlives a run goes to $TR_CACHE
 # (default $HOME/.cache/traceregion), keyed by package version.
@@ -85,4 +88,15 @@ tr_ksrc() {
 		touch "$dir/.unpacked"
 	fi
 	echo "$dir"
+}
+
+# The stress test (tools/run-stress, or after the suite in
+# tools/run-selftests): its modules, built, and guest script go to DIR; the
+# guest command goes to stdout.  The caller runs tr-vm with a qemu monitor
+# socket and tools/nmi-inject on it.
+tr_stress_stage() {
+	cp "$TR_TOP/traceregion.ko" \
+	   "$TR_TOP/selftests/traceregion/stress/traceregion_stress.ko" \
+	   "$TR_TOP/tools/stress-guest.sh" "$TR_TOP/tools/kmemleak-check" "$1/"
+	echo "SECONDS_RUN=$2 FAULT_PCT=$3 NMI=1 KMEMLEAK=$4 sh ./stress-guest.sh"
 }
