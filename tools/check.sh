@@ -228,7 +228,7 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 	done < <(grep -E '^(not )?ok [0-9]+ stress: ' "$out/selftests-debug.log")
 	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-debug.log" ||
 		bad "stress: ran to the end (see $out/selftests-debug.log)"
-	grep -E '^# (seconds|calls|errors|trst_|injected)|^nmi-inject:' \
+	grep -E '^# (seconds|calls|nmis|errors|trst_|injected)|^nmi-inject:' \
 		"$out/selftests-debug.out" | sed 's/^/check: /'
 
 	echo "check: running the KUnit suite in the debug kernel"

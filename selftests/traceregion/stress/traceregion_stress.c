@@ -12,8 +12,10 @@
  *    that every pattern of the batch is intact;
  *  - hardirq: a pinned hard hrtimer on each CPU allocates every timer_us;
  *  - tracepoint: a sched_switch probe allocates on every context switch;
- *  - nmi: an NMI_UNKNOWN handler allocates on every NMI nobody else claims;
- *    the host injects them with qemu's monitor command "nmi";
+ *  - nmi: an NMI_UNKNOWN handler allocates on every NMI nobody else claims.
+ *    The host injects them with qemu's monitor command "nmi", which lands
+ *    on the boot CPU only, and every nmi_ipi_ms each CPU's timer sends an
+ *    NMI IPI to the next CPU, so that NMIs hit every CPU;
  *  - drops: the writer itself calls region_drop() every drop_ms or so,
  *    while user space writes the regions' debugfs drop files.
  * The hardirq, tracepoint and NMI allocators fill and check each record at
@@ -60,6 +62,7 @@
 #include <linux/hardirq.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -72,6 +75,7 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 
+#include <asm/apic.h>
 #include <asm/nmi.h>
 
 #include "region_alloc.h"
@@ -98,6 +102,10 @@ static unsigned int timer_us = 250;
 module_param(timer_us, uint, 0444);
 MODULE_PARM_DESC(timer_us, "hrtimer period in microseconds (50-100000, default 250)");
 
+static unsigned int nmi_ipi_ms = 10;
+module_param(nmi_ipi_ms, uint, 0444);
+MODULE_PARM_DESC(nmi_ipi_ms, "interval of the NMI IPIs each CPU sends to the next, in ms (0 = none, default 10)");
+
 static unsigned int drop_ms = 20;
 module_param(drop_ms, uint, 0444);
 MODULE_PARM_DESC(drop_ms, "mean interval of region_drop() calls in ms (1-10000, default 20)");
@@ -112,7 +120,10 @@ struct trst_count {
 
 struct trst_pcpu {
 	struct trst_count c[TRST_NR_CTX][TRST_NR_REGIONS];
-	u64 calls[TRST_NR_CTX];	/* batches, timer ticks, switches, NMIs */
+	u64 calls[TRST_NR_CTX];	/* allocation attempts */
+	u64 nmis;		/* NMIs handled, in a run or not */
+	u64 ipis_sent;		/* NMI IPIs this CPU's timer sent */
+	u64 ticks;
 	u64 rng[TRST_NR_CTX];
 	struct hrtimer timer;
 	struct task_struct *thread;
@@ -333,6 +344,23 @@ static int trst_thread(void *arg)
 
 /* Hard IRQ context: a pinned hrtimer per CPU. */
 
+/* An NMI to the next online CPU, every nmi_ipi_ms. */
+static void trst_nmi_ipi(struct trst_pcpu *pc)
+{
+	unsigned int cpu = smp_processor_id(), next;
+	u64 every = div_u64((u64)nmi_ipi_ms * USEC_PER_MSEC, timer_us);
+
+	if (!every || ++pc->ticks % every)
+		return;
+	next = cpumask_next(cpu, cpu_online_mask);
+	if (next >= nr_cpu_ids)
+		next = cpumask_first(cpu_online_mask);
+	if (next == cpu)
+		return;
+	apic->send_IPI(next, NMI_VECTOR);
+	pc->ipis_sent++;
+}
+
 static enum hrtimer_restart trst_timer_fn(struct hrtimer *t)
 {
 	int ri;
@@ -345,6 +373,8 @@ static enum hrtimer_restart trst_timer_fn(struct hrtimer *t)
 		trst_alloc_atomic(TRST_HARDIRQ, ri, 1024);
 		trst_alloc_atomic(TRST_HARDIRQ, ri, 64);
 	}
+	if (nmi_ipi_ms)
+		trst_nmi_ipi(this_cpu_ptr(&trst_pcpu));
 	hrtimer_forward_now(t, ns_to_ktime((u64)timer_us * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
@@ -377,6 +407,7 @@ static int trst_nmi(unsigned int cmd, struct pt_regs *regs)
 {
 	int ri;
 
+	this_cpu_inc(trst_pcpu.nmis);
 	if (!READ_ONCE(trst.running)) {
 		atomic_long_inc(&trst.nmi_idle);
 		return NMI_HANDLED;
@@ -453,6 +484,8 @@ static void trst_reset_counters(void)
 
 		memset(pc->c, 0, sizeof(pc->c));
 		memset(pc->calls, 0, sizeof(pc->calls));
+		pc->ipis_sent = 0;
+		pc->ticks = 0;
 		/* Any non-zero seed will do; xorshift must not start at 0. */
 		pc->rng[TRST_TASK] = get_random_u64() | 1;
 		pc->rng[TRST_HARDIRQ] = get_random_u64() | 1;
@@ -684,6 +717,7 @@ static bool trst_usable(int ri)
 static void trst_check(bool want_nmi, long injected)
 {
 	u64 vmalloc_fails = 0;
+	unsigned int cpu;
 	bool ok;
 	int ri, ctx;
 
@@ -694,7 +728,14 @@ static void trst_check(bool want_nmi, long injected)
 	for (ctx = 0; ctx < TRST_NR_CTX; ctx++)
 		trst_out("# calls %s %llu\n", trst_ctx_names[ctx],
 			 trst_calls(ctx));
-	trst_out("# nmi idle %ld\n", atomic_long_read(&trst.nmi_idle));
+	trst_out("# nmis outside a run %ld; per cpu since load, handled:",
+		 atomic_long_read(&trst.nmi_idle));
+	for_each_online_cpu(cpu)
+		trst_out(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->nmis);
+	trst_out(", IPIs sent:");
+	for_each_online_cpu(cpu)
+		trst_out(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->ipis_sent);
+	trst_out("\n");
 	trst_out("# errors: not zeroed %ld, misaligned %ld, corrupted %ld\n",
 		 atomic_long_read(&trst.not_zeroed),
 		 atomic_long_read(&trst.misaligned),
@@ -824,9 +865,10 @@ static int __init trst_init(void)
 	unsigned int cpu;
 	int err;
 
-	if (timer_us < 50 || timer_us > 100000 || !drop_ms || drop_ms > 10000) {
-		pr_err("timer_us=%u drop_ms=%u: out of range\n", timer_us,
-		       drop_ms);
+	if (timer_us < 50 || timer_us > 100000 || !drop_ms || drop_ms > 10000 ||
+	    nmi_ipi_ms > 10000) {
+		pr_err("timer_us=%u drop_ms=%u nmi_ipi_ms=%u: out of range\n",
+		       timer_us, drop_ms, nmi_ipi_ms);
 		return -EINVAL;
 	}
 	for_each_kernel_tracepoint(trst_find_tracepoint, &trst.tp);
