@@ -119,10 +119,26 @@ make -C selftests/traceregion KSFT_DIR="$ksrc/tools/testing/selftests" \
 	clean all >"$out/selftest-build.log" 2>&1
 check_clean "selftest build" "$out/selftest-build.log" $?
 
+# count_ktap LABEL: every KTAP result on stdin ("ok N ...", "not ok N ...",
+# "ok N ... # SKIP") counts as one check named "LABEL: N ...".
+count_ktap() {
+	local line
+
+	while read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*)
+			skipped=$((skipped + 1))
+			echo "check: skip $1: ${line#ok }" ;;
+		"ok "*)		ok "$1: ${line#ok }" ;;
+		"not ok "*)	bad "$1: ${line#not ok }" ;;
+		esac
+	done
+}
+
 # run_suite LABEL KVER KDIR [tr-vm options...]: build against KDIR, run the
 # kselftest suite in the test kernel, count every inner KTAP result.
 run_suite() {
-	local label=$1 kver=$2 kd=$3 log=$out/selftests-$1.log line vm_rc
+	local label=$1 kver=$2 kd=$3 log=$out/selftests-$1.log vm_rc
 	shift 3
 
 	echo "check: running the kselftest suite in the $label kernel ($kver)"
@@ -130,15 +146,7 @@ run_suite() {
 		>"$out/selftests-$label.out" 2>&1
 	vm_rc=$?
 	# Inner KTAP of the suite ("# ok N ..."), then the runner's verdict.
-	while read -r line; do
-		case "$line" in
-		"# ok "*"# SKIP"*)
-			skipped=$((skipped + 1))
-			echo "check: skip $label: ${line#\# }" ;;
-		"# ok "*)	ok "$label: ${line#\# ok }" ;;
-		"# not ok "*)	bad "$label: ${line#\# not ok }" ;;
-		esac
-	done < <(grep -E '^# (not )?ok [0-9]+ ' "$log")
+	count_ktap "$label" < <(sed -n 's/^# \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' "$log")
 	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
 	   ! grep -q '^ok [0-9]* selftests: ' "$log"; then
 		bad "$label: kselftest runner verdict (see $log)"
@@ -220,12 +228,8 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 	# The stress test ran after the suite in the same guest: every
 	# context at once, host-injected NMIs, a share of block allocations
 	# failing (tools/run-stress).
-	while read -r line; do
-		case "$line" in
-		"ok "*)		ok "${line#ok [0-9]* }" ;;
-		"not ok "*)	bad "${line#not ok [0-9]* }" ;;
-		esac
-	done < <(grep -E '^(not )?ok [0-9]+ stress: ' "$out/selftests-debug.log")
+	count_ktap stress < <(sed -n 's/^\(\(not \)\{0,1\}ok [0-9]\{1,\} \)stress: /\1/p' \
+		"$out/selftests-debug.log")
 	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-debug.log" ||
 		bad "stress: ran to the end (see $out/selftests-debug.log)"
 	grep -E '^# (seconds|calls|nmis|errors|trst_|injected)|^nmi-inject:' \
@@ -235,15 +239,7 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 	tools/run-kunit -l "$out/kunit.log" -o "$out/kunit.ktap" \
 		>"$out/kunit.out" 2>&1
 	vm_rc=$?
-	while read -r line; do
-		case "$line" in
-		"ok "*"# SKIP"*)
-			skipped=$((skipped + 1))
-			echo "check: skip kunit: ${line#ok }" ;;
-		"ok "*)		ok "kunit: ${line#ok }" ;;
-		"not ok "*)	bad "kunit: ${line#not ok }" ;;
-		esac
-	done < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
+	count_ktap kunit < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
 		"$out/kunit.ktap" 2>/dev/null)
 	if [ $vm_rc -ne 0 ]; then
 		bad "kunit: suite, kunit.py parse, kmemleak, kernel log (see $out/kunit.out)"

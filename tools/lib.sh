@@ -11,6 +11,10 @@
 #   tr_stress_stage DIR SECONDS FAULT_PCT KMEMLEAK
 #                               copy the stress test's guest side into DIR
 #                               and print its guest command
+#   tr_nmi_inject_start SOCK LOG
+#                               give the next tr-vm a qemu monitor on SOCK
+#                               and start tools/nmi-inject on it
+#   tr_nmi_inject_wait          once tr-vm returned: the injector's status
 #
 # Everything that outlives a run goes to $TR_CACHE
 # (default $HOME/.cache/traceregion), keyed by package version.
@@ -99,4 +103,19 @@ tr_stress_stage() {
 	   "$TR_TOP/selftests/traceregion/stress/traceregion_stress.ko" \
 	   "$TR_TOP/tools/stress-guest.sh" "$TR_TOP/tools/kmemleak-check" "$1/"
 	echo "SECONDS_RUN=$2 FAULT_PCT=$3 NMI=1 KMEMLEAK=$4 sh ./stress-guest.sh"
+}
+
+# The NMI injector of the stress test: exports TR_QEMU_ARGS with a monitor
+# socket for tr-vm and watches tr-vm's console LOG for the stress's start.
+tr_nmi_inject_start() {
+	export TR_QEMU_ARGS="${TR_QEMU_ARGS:-} -monitor unix:$1,server,nowait"
+	: >"$2"
+	"$TR_TOP/tools/nmi-inject" "$1" "$2" &
+	tr_nmi_inject_pid=$!
+}
+
+tr_nmi_inject_wait() {
+	# Still running once the guest is gone: it never saw the stress start.
+	kill "$tr_nmi_inject_pid" 2>/dev/null
+	wait "$tr_nmi_inject_pid"
 }

@@ -171,6 +171,20 @@ static bool mode_is(const char *path, mode_t mode)
 	return true;
 }
 
+/* A kernel address printed as a number: a run of 12 or more hex digits. */
+static bool has_hex_run(const char *text)
+{
+	const char *p;
+	int run = 0;
+
+	for (p = text; *p; p++) {
+		run = strchr("0123456789abcdefABCDEF", *p) ? run + 1 : 0;
+		if (run >= 12)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The start of every test's main(): find the modules (the first argument,
  * else $TRACEREGION_MODDIR, else the program's directory), then exit with

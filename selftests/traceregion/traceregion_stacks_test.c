@@ -58,15 +58,7 @@ static long long now_ms(void)
  */
 static bool no_addresses(const char *text)
 {
-	const char *p;
-	int run = 0;
-
-	for (p = text; *p; p++) {
-		run = strchr("0123456789abcdefABCDEF", *p) ? run + 1 : 0;
-		if (run >= 12)
-			return false;
-	}
-	return !strstr(text, "\n  0x");
+	return !has_hex_run(text) && !strstr(text, "\n  0x");
 }
 
 /* Wait until the sample has finished @n generations; false on timeout. */

@@ -60,15 +60,7 @@ static bool run_kernel_test(const char *name)
 /* No kernel pointers: no "0x" and no run of 12 or more hex digits. */
 static bool no_addresses(const char *text)
 {
-	const char *p;
-	int run = 0;
-
-	for (p = text; *p; p++) {
-		run = strchr("0123456789abcdefABCDEF", *p) ? run + 1 : 0;
-		if (run >= 12)
-			return false;
-	}
-	return !strstr(text, "0x");
+	return !has_hex_run(text) && !strstr(text, "0x");
 }
 
 static bool test_stats_parse(void)

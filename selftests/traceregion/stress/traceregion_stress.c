@@ -477,7 +477,7 @@ static int trst_create_regions(void)
 static void trst_reset_counters(void)
 {
 	unsigned int cpu;
-	int ri;
+	int ri, ctx;
 
 	for_each_possible_cpu(cpu) {
 		struct trst_pcpu *pc = per_cpu_ptr(&trst_pcpu, cpu);
@@ -487,10 +487,8 @@ static void trst_reset_counters(void)
 		pc->ipis_sent = 0;
 		pc->ticks = 0;
 		/* Any non-zero seed will do; xorshift must not start at 0. */
-		pc->rng[TRST_TASK] = get_random_u64() | 1;
-		pc->rng[TRST_HARDIRQ] = get_random_u64() | 1;
-		pc->rng[TRST_TRACEPOINT] = get_random_u64() | 1;
-		pc->rng[TRST_NMI] = get_random_u64() | 1;
+		for (ctx = 0; ctx < TRST_NR_CTX; ctx++)
+			pc->rng[ctx] = get_random_u64() | 1;
 	}
 	atomic_long_set(&trst.not_zeroed, 0);
 	atomic_long_set(&trst.misaligned, 0);
@@ -595,11 +593,10 @@ static int trst_run(unsigned int seconds)
 
 static unsigned int trst_nr_checks;
 
-static bool trst_verdict(bool ok, const char *what)
+static void trst_verdict(bool ok, const char *what)
 {
 	trst_out("%sok %u stress: %s\n", ok ? "" : "not ", ++trst_nr_checks,
 		 what);
-	return ok;
 }
 
 static void trst_sum(struct trst_count *sum, int ctx, int ri)
