@@ -81,6 +81,11 @@
 #define CREATE_TRACE_POINTS
 #include "region_trace.h"
 
+/* Other modules (the stress test's re-entry torture) may probe these. */
+EXPORT_TRACEPOINT_SYMBOL_GPL(block_install);
+EXPORT_TRACEPOINT_SYMBOL_GPL(drop);
+EXPORT_TRACEPOINT_SYMBOL_GPL(alloc_fail);
+
 /**
  * struct region_block - one block: a header, then the data handed out
  * @node: link on region->full or region->spare, under region->lock
@@ -160,6 +165,9 @@ struct region {
 
 	void (*on_drop)(struct region *r, void *priv);
 	void *priv;
+	/* The module that created the region; NULL once it is gone. */
+	struct module *owner;
+	bool orphan;
 
 	struct list_head link;
 	struct dentry *dir;
@@ -191,6 +199,7 @@ static const char * const region_fail_names[REGION_FAIL_NR] = {
 	[REGION_FAIL_DROPPING]		= "dropping",
 	[REGION_FAIL_VMALLOC]		= "vmalloc",
 	[REGION_FAIL_NMI_BUSY]		= "nmi_busy",
+	[REGION_FAIL_RECURSION]		= "recursion",
 };
 
 /**
@@ -732,10 +741,11 @@ static void region_do_drop(struct region *r, bool from_debugfs)
  *
  * Context: process context, may sleep.
  */
-void region_drop(struct region *r)
+int region_drop(struct region *r)
 {
 	might_sleep();
 	region_do_drop(r, false);
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(region_drop, TRACEREGION_NS);
 
@@ -955,11 +965,13 @@ static void region_free_all(struct region *r)
 }
 
 /**
- * region_create() - create a named region
+ * __region_create() - create a named region; callers use region_create()
  * @name: 1 to %REGION_NAME_MAX characters of ``[a-z0-9_-]``, not "stats";
  *	it names the region's debugfs directory
- * @p: parameters, or NULL for no cap, %REGION_DEFAULT_RESERVE spare blocks
+ * @p: parameters, or NULL for the defaults: no cap unless the module
+ *	parameter ``max_blocks`` sets one, ``default_reserve`` spare blocks
  *	and no on_drop
+ * @owner: the module that owns the region (THIS_MODULE of the caller)
  *
  * The reserve is filled before this returns, so non-blocking callers can
  * allocate at once.
@@ -968,7 +980,8 @@ static void region_free_all(struct region *r)
  * Return: the region, or ERR_PTR(-EINVAL) for a bad name or bad params,
  * ERR_PTR(-EEXIST) when the name is taken, ERR_PTR(-ENOMEM).
  */
-struct region *region_create(const char *name, const struct region_params *p)
+struct region *__region_create(const char *name, const struct region_params *p,
+			       struct module *owner)
 {
 	struct region_params defaults = {
 		.reserve_blocks = default_reserve,
@@ -1013,6 +1026,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	r->percpu = p->flags & REGION_F_PERCPU;
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;
+	r->owner = owner;
 
 	/* Nobody else sees @r yet: no lock needed to fill the reserve. */
 	for (i = 0; i < r->reserve_target; i++) {
@@ -1037,7 +1051,7 @@ struct region *region_create(const char *name, const struct region_params *p)
 	mutex_unlock(&region_mutex);
 	return r;
 }
-EXPORT_SYMBOL_NS_GPL(region_create, TRACEREGION_NS);
+EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION_NS);
 
 /**
  * region_destroy() - free a region and all its memory

@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/module.h>
 #include <linux/sizes.h>
 
 #include "region_compat.h"
@@ -82,7 +83,10 @@ struct region_params {
  * @REGION_FAIL_CAP: a new block would exceed region_params.max_bytes
  * @REGION_FAIL_DROPPING: a drop or destroy was in progress
  * @REGION_FAIL_VMALLOC: vmalloc of a new block failed
- * @REGION_FAIL_NMI_BUSY: in NMI, the install lock was held by someone else
+ * @REGION_FAIL_NMI_BUSY: in NMI, the install lock was held by another CPU
+ * @REGION_FAIL_RECURSION: the call re-entered the allocator on a CPU that
+ *	was already inside a region's locked section (a probe that fired in
+ *	there, or an NMI that interrupted it); refused instead of spinning
  * @REGION_FAIL_NR: number of causes
  */
 enum region_fail_cause {
@@ -92,6 +96,7 @@ enum region_fail_cause {
 	REGION_FAIL_DROPPING,
 	REGION_FAIL_VMALLOC,
 	REGION_FAIL_NMI_BUSY,
+	REGION_FAIL_RECURSION,
 	REGION_FAIL_NR,
 };
 
@@ -141,10 +146,31 @@ struct region_stats {
 	u64 drops;
 };
 
-struct region *region_create(const char *name, const struct region_params *p);
+struct region *__region_create(const char *name, const struct region_params *p,
+			       struct module *owner);
+
+/**
+ * region_create() - create a named region owned by the calling module
+ * @name: 1 to %REGION_NAME_MAX characters of ``[a-z0-9_-]``, not "stats";
+ *	it names the region's debugfs directory
+ * @p: parameters, or NULL for the defaults: no cap unless the module
+ *	parameter ``max_blocks`` sets one, ``default_reserve`` spare blocks
+ *	(%REGION_DEFAULT_RESERVE unless set) and no on_drop
+ *
+ * The calling module (THIS_MODULE) becomes the region's owner: a debugfs
+ * drop holds a reference on it while region_params.on_drop runs, and if the
+ * owner unloads without region_destroy() the region is orphaned (its
+ * on_drop forgotten, debugfs drops refused) instead of left pointing into
+ * freed code.  See __region_create().
+ *
+ * Context: process context, may sleep.
+ * Return: the region, or an ERR_PTR() as __region_create() returns.
+ */
+#define region_create(name, p)	__region_create(name, p, THIS_MODULE)
+
 void region_destroy(struct region *r);
 void *region_alloc(struct region *r, size_t size, gfp_t gfp);
-void region_drop(struct region *r);
+int region_drop(struct region *r);
 void region_get_stats(struct region *r, struct region_stats *st);
 const char *region_fail_name(enum region_fail_cause cause);
 

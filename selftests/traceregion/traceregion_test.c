@@ -73,7 +73,8 @@ static bool test_stats_parse(void)
 		"bytes_free", "bytes_wasted", "blocks_held", "reserve_blocks",
 		"block_installs", "vmalloc_calls", "vfree_calls", "vmalloc_fails",
 		"recycled", "failures", "fail_too_large", "fail_no_reserve", "fail_cap",
-		"fail_dropping", "fail_vmalloc", "fail_nmi_busy", "drops",
+		"fail_dropping", "fail_vmalloc", "fail_nmi_busy",
+		"fail_recursion", "drops",
 	};
 	long long v[4];
 	unsigned int i;
