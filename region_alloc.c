@@ -38,16 +38,30 @@
  *    that matches the context: a blocking gfp (GFP_KERNEL) only where the
  *    caller may sleep.  Its fast path runs with preemption disabled and
  *    its slow path inside rcu_read_lock(); both are RCU readers, and that
- *    is what region_drop() and region_destroy() wait for with
- *    synchronize_rcu().
+ *    is what region_drop() waits for with synchronize_rcu().
  *  - region_create(), region_drop() and region_destroy() sleep.  Drop and
- *    destroy of one region are serialised by region->drop_mutex.
- *  - region_get_stats() may be called from any context but NMI.
- *  - region->lock (raw, irqsave) guards ->cur updates, the full and spare
- *    lists and the block counters.  It nests inside rcu_read_lock() and
- *    nothing is taken under it.
- *  - region_mutex guards region_list and the name space; it is never taken
- *    under region->lock or region->drop_mutex.
+ *    destroy of one region are serialised by region->drop_mutex.  The
+ *    caller of region_destroy() has stopped every region_alloc() on the
+ *    region first (as for gen_pool_destroy()).
+ *  - region_get_stats() is lock-free and may be called from any context.
+ *  - region->lock (raw, interrupts off) guards ->cur updates, the full and
+ *    spare lists and the block counters.  It nests inside rcu_read_lock()
+ *    and nothing is taken under it.  It is only taken through
+ *    region_lock_atomic() and region_lock(), which raise this CPU's
+ *    region_guard.locked: a call that would take any region's lock while
+ *    its CPU is inside a locked section (a probe that fired in there, an
+ *    NMI that interrupted it) fails as "recursion" instead.  So no region
+ *    lock nests in another, and no CPU spins on a lock it holds.
+ *  - This module's trace events are emitted outside region->lock and never
+ *    nested on one CPU (region_guard.events).
+ *  - Debugfs drops are serialised by region_ondrop_mutex, taken before the
+ *    region's drop_mutex; on_drop runs under both and may not drop or
+ *    destroy any region (refused).  region_mutex guards region_list, the
+ *    name space and region->owner; it is never held while either of the
+ *    others is taken.
+ *  - A region knows its owner module.  A debugfs drop holds a reference on
+ *    it while on_drop runs; an owner that goes away without destroying its
+ *    regions orphans them (module notifier): debugfs drops are refused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -71,7 +85,6 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include <asm/local.h>
@@ -160,8 +173,6 @@ struct region {
 	struct work_struct refill_work;
 	/* Serialises drop and destroy; held across the fence. */
 	struct mutex drop_mutex;
-	/* Blocking callers gone to vmalloc a block: destroy waits for them. */
-	atomic_t sleepers;
 
 	void (*on_drop)(struct region *r, void *priv);
 	void *priv;
@@ -220,12 +231,22 @@ EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION_NS);
 /* Blocks: the only places that call vmalloc and vfree. */
 
 #ifdef TRACEREGION_KUNIT
-/* Test build only: a fault point and race hook, in kunit/. */
+/* Test build only: a fault point and race hooks, in kunit/. */
 static bool region_test_block_new(struct region *r);
+static void region_test_stats_hook(struct region *r);
+static void region_test_name_released(struct region *r);
 #else
 static inline bool region_test_block_new(struct region *r)
 {
 	return false;
+}
+
+static inline void region_test_stats_hook(struct region *r)
+{
+}
+
+static inline void region_test_name_released(struct region *r)
+{
 }
 #endif
 
@@ -288,11 +309,104 @@ static void region_block_free(struct region *r, struct region_block *b)
 	atomic_long_inc(&r->vfrees);
 }
 
+/*
+ * Re-entry guards, one pair per CPU.
+ *
+ * @locked counts the region->lock sections this CPU is in: 0 or 1, since
+ * no region lock is ever taken inside another.  A probe that fires inside a
+ * locked section (an ftrace-based kprobe on the unlock function or a list
+ * helper, an ftrace_ops callback, a lock or irq tracepoint, a lockdep hook)
+ * or an NMI that interrupts one finds it non-zero and gets a NULL counted
+ * as REGION_FAIL_RECURSION, instead of spinning on a lock its own CPU holds
+ * with interrupts off, or nesting a second region's lock inside the first.
+ * It is raised after interrupts are off, so a hard IRQ never sees it set
+ * by the code it interrupted; only what cannot be masked (NMI, probes in
+ * the section itself) can.
+ *
+ * @events counts the trace events of this module being emitted on this
+ * CPU: a probe attached to one of them that allocates, and fails or
+ * installs a block, does not emit a second event, so such a probe recurses
+ * once at most.
+ *
+ * Both are only changed on their own CPU, by contexts that nest and undo
+ * their change before they return, so a plain per-CPU increment that an
+ * NMI interrupts still ends right.
+ */
+struct region_guard {
+	unsigned int locked;
+	unsigned int events;
+};
+
+static DEFINE_PER_CPU(struct region_guard, region_guard);
+
+/*
+ * Take @r->lock for region_alloc(): fails with REGION_FAIL_RECURSION when
+ * this CPU is already inside a region's locked section, and in NMI with
+ * REGION_FAIL_NMI_BUSY when another CPU holds the lock (no spinning in NMI:
+ * the holder may need this CPU).  On success interrupts are off until
+ * region_unlock().
+ */
+static bool region_lock_atomic(struct region *r, unsigned long *flags,
+			       unsigned int *cause)
+{
+	local_irq_save(*flags);
+	if (__this_cpu_inc_return(region_guard.locked) != 1) {
+		*cause = REGION_FAIL_RECURSION;
+		goto busy;
+	}
+	if (!in_nmi()) {
+		raw_spin_lock(&r->lock);
+		return true;
+	}
+	if (raw_spin_trylock(&r->lock))
+		return true;
+	*cause = REGION_FAIL_NMI_BUSY;
+busy:
+	__this_cpu_dec(region_guard.locked);
+	local_irq_restore(*flags);
+	return false;
+}
+
+/*
+ * Take @r->lock from process context (refill, drop, a blocking caller's
+ * return): never inside a locked section, since none of these runs in
+ * atomic context, so it just raises the guard for probes that fire inside.
+ */
+static void region_lock(struct region *r, unsigned long *flags)
+{
+	local_irq_save(*flags);
+	__this_cpu_inc(region_guard.locked);
+	raw_spin_lock(&r->lock);
+}
+
+static void region_unlock(struct region *r, unsigned long flags)
+{
+	raw_spin_unlock(&r->lock);
+	__this_cpu_dec(region_guard.locked);
+	local_irq_restore(flags);
+}
+
+/*
+ * Emit one of this module's trace events unless this CPU is already
+ * emitting one (see struct region_guard).  Costs nothing while the event is
+ * off.
+ */
+#define region_trace(event, ...)					\
+	do {								\
+		if (trace_##event##_enabled()) {			\
+			preempt_disable_notrace();			\
+			if (__this_cpu_inc_return(region_guard.events) == 1) \
+				trace_##event(__VA_ARGS__);		\
+			__this_cpu_dec(region_guard.events);		\
+			preempt_enable_notrace();			\
+		}							\
+	} while (0)
+
 static void *region_fail(struct region *r, size_t size,
 			 enum region_fail_cause cause)
 {
 	this_cpu_inc(r->pcpu->fail[cause]);
-	trace_alloc_fail(r->name, size, cause);
+	region_trace(alloc_fail, r->name, size, cause);
 	return NULL;
 }
 
@@ -300,11 +414,22 @@ static void *region_fail(struct region *r, size_t size,
  * Carve @n bytes from @b.  The offset only grows: once an add has taken it
  * past REGION_MAX_ALLOC every later add fails too, so a retired block can be
  * bumped by a CPU holding a stale pointer without handing out anything.
+ *
+ * A block seen full is not added to again.  Only callers that read ->off
+ * before another's add took it past the end can still add, at most one add
+ * of at most REGION_MAX_ALLOC bytes per context in flight (a task, a soft
+ * and a hard IRQ and an NMI per CPU), so ->off stays far below LONG_MAX even
+ * with a 32-bit long and cannot wrap round into the block however many
+ * calls fail on it (at the cap, say).
  */
 static __always_inline void *region_block_bump(struct region_block *b,
 					       unsigned long n)
 {
-	long end = atomic_long_add_return(n, &b->off);
+	long end;
+
+	if (unlikely(atomic_long_read(&b->off) > REGION_MAX_ALLOC - (long)n))
+		return NULL;
+	end = atomic_long_add_return(n, &b->off);
 
 	if (likely(end <= REGION_MAX_ALLOC))
 		return b->data + end - n;
@@ -315,7 +440,11 @@ static __always_inline void *region_block_bump(struct region_block *b,
 static __always_inline void *region_block_bump_local(struct region_block *b,
 						     unsigned long n)
 {
-	long end = local_add_return(n, &b->loff);
+	long end;
+
+	if (unlikely(local_read(&b->loff) > REGION_MAX_ALLOC - (long)n))
+		return NULL;
+	end = local_add_return(n, &b->loff);
 
 	if (likely(end <= REGION_MAX_ALLOC))
 		return b->data + end - n;
@@ -364,15 +493,8 @@ static void *region_install(struct region *r, unsigned long n,
 	bool kick = false, spare = false;
 	void *p = NULL;
 
-	/* No spinning in NMI: the lock holder may be the CPU we interrupted. */
-	if (in_nmi()) {
-		if (!raw_spin_trylock_irqsave(&r->lock, flags)) {
-			*cause = REGION_FAIL_NMI_BUSY;
-			return NULL;
-		}
-	} else {
-		raw_spin_lock_irqsave(&r->lock, flags);
-	}
+	if (!region_lock_atomic(r, &flags, cause))
+		return NULL;
 
 	if (READ_ONCE(r->fenced)) {
 		*cause = REGION_FAIL_DROPPING;
@@ -432,11 +554,11 @@ static void *region_install(struct region *r, unsigned long n,
 	rcu_assign_pointer(*slot, nb);
 	kick = region_want_refill(r);
 out:
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	region_unlock(r, flags);
 	if (kick)
 		irq_work_queue(&r->refill_iw);
 	if (held)
-		trace_block_install(r->name, held, spare, n);
+		region_trace(block_install, r->name, held, spare, n);
 	return p;
 }
 
@@ -446,7 +568,7 @@ static void region_unreserve(struct region *r, struct region_block *b)
 	unsigned long flags;
 	bool keep = false;
 
-	raw_spin_lock_irqsave(&r->lock, flags);
+	region_lock(r, &flags);
 	if (b && r->nr_spare < r->reserve_target) {
 		/* Never handed out, still zero. */
 		list_add(&b->node, &r->spare);
@@ -455,7 +577,7 @@ static void region_unreserve(struct region *r, struct region_block *b)
 	} else {
 		r->nr_total--;
 	}
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	region_unlock(r, flags);
 	if (b && !keep)
 		region_block_free(r, b);
 }
@@ -465,7 +587,6 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 {
 	bool can_block = gfpflags_allow_blocking(gfp);
 	struct region_block *fresh = NULL;
-	bool slept = false;
 	unsigned int cause;
 	void *p;
 
@@ -481,14 +602,6 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 		if (p) {
 			this_cpu_inc(r->pcpu->allocs);
 			this_cpu_add(r->pcpu->bytes, n);
-		}
-		/*
-		 * Leaving RCU to sleep in vmalloc: counted inside the read-side
-		 * section, so region_destroy() sees it after its grace period.
-		 */
-		if (!p && cause == REGION_NEED_BLOCK) {
-			atomic_inc(&r->sleepers);
-			slept = true;
 		}
 		rcu_read_unlock();
 		if (p || cause != REGION_NEED_BLOCK)
@@ -507,9 +620,6 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 		region_unreserve(r, fresh);
 	if (!p)
 		region_fail(r, n, cause);
-	/* The last touch of @r: region_destroy() may free it right after. */
-	if (slept && atomic_dec_and_test(&r->sleepers))
-		wake_up_var(&r->sleepers);
 	return p;
 }
 
@@ -596,11 +706,11 @@ static void region_refill_work(struct work_struct *work)
 	bool want;
 
 	for (;;) {
-		raw_spin_lock_irqsave(&r->lock, flags);
+		region_lock(r, &flags);
 		want = !READ_ONCE(r->fenced) && region_want_refill(r);
 		if (want)
 			r->nr_total++;
-		raw_spin_unlock_irqrestore(&r->lock, flags);
+		region_unlock(r, flags);
 		if (!want)
 			return;
 
@@ -656,6 +766,22 @@ static void region_take_current(struct region *r, struct list_head *list)
 	}
 }
 
+/*
+ * The task running an on_drop callback now, if any: debugfs drops are
+ * serialised by region_ondrop_mutex, so there is at most one.  A drop or a
+ * destroy called from inside on_drop is refused: it would nest one
+ * region's drop_mutex in another's (two regions whose on_drops drop each
+ * other deadlock, and lockdep rightly calls any such nesting recursive)
+ * or wait for the debugfs write that is running it.
+ */
+static DEFINE_MUTEX(region_ondrop_mutex);
+static struct task_struct *region_ondrop_task;
+
+static bool region_in_on_drop(void)
+{
+	return READ_ONCE(region_ondrop_task) == current;
+}
+
 static void region_do_drop(struct region *r, bool from_debugfs)
 {
 	unsigned long flags, nr_blocks, nr_recycled = 0;
@@ -673,23 +799,30 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	 * installs a block in between.
 	 */
 	WRITE_ONCE(r->fenced, true);
-	raw_spin_lock_irqsave(&r->lock, flags);
+	region_lock(r, &flags);
 	region_take_current(r, &victims);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	region_unlock(r, flags);
 	region_fence(r);
 
-	if (from_debugfs)
+	if (from_debugfs) {
+		WRITE_ONCE(region_ondrop_task, current);
 		r->on_drop(r, r->priv);
+		WRITE_ONCE(region_ondrop_task, NULL);
+	}
 
-	raw_spin_lock_irqsave(&r->lock, flags);
+	region_lock(r, &flags);
 	list_splice_init(&r->full, &victims);
 	nr_blocks = r->nr_in_use;
-	r->nr_in_use = 0;
-	r->drops++;
-	/* Quiet: the fence is up and every allocator has returned. */
+	WRITE_ONCE(r->nr_in_use, 0);
+	WRITE_ONCE(r->drops, r->drops + 1);
+	/*
+	 * Quiet: the fence is up and every allocator has returned.  Release:
+	 * region_get_stats() reads bytes_at_drop with acquire before it sums
+	 * the per-CPU bytes, so its sum is never below this one.
+	 */
 	live = region_sum_bytes(r) - r->bytes_at_drop;
-	WRITE_ONCE(r->bytes_at_drop, r->bytes_at_drop + live);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	smp_store_release(&r->bytes_at_drop, r->bytes_at_drop + live);
+	region_unlock(r, flags);
 
 	/*
 	 * Recycle up to the reserve's worth of blocks, zeroed here in process
@@ -706,24 +839,24 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 			memset(b->data, 0, region_block_used(b));
 			atomic_long_set(&b->off, 0);
 		}
-		raw_spin_lock_irqsave(&r->lock, flags);
+		region_lock(r, &flags);
 		if (keep && r->nr_spare < 2 * r->reserve_target) {
 			list_add(&b->node, &r->spare);
-			r->nr_spare++;
-			r->recycled++;
+			WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
+			WRITE_ONCE(r->recycled, r->recycled + 1);
 			nr_recycled++;
 			b = NULL;
 		} else {
 			r->nr_total--;
 		}
-		raw_spin_unlock_irqrestore(&r->lock, flags);
+		region_unlock(r, flags);
 		if (b)
 			region_block_free(r, b);
 	}
 
 	/* Lift the fence; later allocators find ->cur == NULL. */
 	WRITE_ONCE(r->fenced, false);
-	trace_drop(r->name, nr_blocks, nr_recycled, live, from_debugfs);
+	region_trace(drop, r->name, nr_blocks, nr_recycled, live, from_debugfs);
 	schedule_work(&r->refill_work);
 	mutex_unlock(&r->drop_mutex);
 }
@@ -735,15 +868,26 @@ static void region_do_drop(struct region *r, bool from_debugfs)
  * Fences new allocations (they return NULL and count as "dropping"), waits
  * for every region_alloc() in flight, frees the blocks (keeping up to the
  * reserve's worth as zeroed spares) and lifts the fence.  The region is
- * usable again when this returns.  The owner must not touch memory from
- * @r after this is called; region_params.on_drop is not called, it is only
- * for drops requested through debugfs.
+ * usable again when this returns.  A region_alloc() that began before the
+ * fence may still succeed: its record belongs to the generation being
+ * dropped, and this drop waits for that call to return before it frees the
+ * block.  The owner must not touch memory from @r after this is called;
+ * region_params.on_drop is not called, it is only for drops requested
+ * through debugfs.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep.  Not from inside an on_drop
+ * callback (of any region): that is refused.
+ * Return: 0, or -EDEADLK when called from an on_drop callback (nothing is
+ * dropped).
  */
 int region_drop(struct region *r)
 {
 	might_sleep();
+	if (region_in_on_drop()) {
+		pr_err("region_drop('%s') from an on_drop callback refused\n",
+		       r->name);
+		return -EDEADLK;
+	}
 	region_do_drop(r, false);
 	return 0;
 }
@@ -754,20 +898,27 @@ EXPORT_SYMBOL_NS_GPL(region_drop, TRACEREGION_NS);
  * @r: the region
  * @st: filled with a snapshot
  *
- * The per-CPU counters are summed without stopping allocators, so a busy
- * region gives a snapshot that is only approximately consistent; a quiet
- * one gives exact figures.
+ * Lock-free: the counters are read without stopping allocators or drops,
+ * so a busy region gives a snapshot that is only approximately consistent
+ * (each figure is one that was true at some moment of the call, and
+ * @bytes_live never exceeds @bytes_alloc); a quiet one gives exact figures.
  *
- * Context: any but NMI.
+ * Context: any, NMI included.
  */
 void region_get_stats(struct region *r, struct region_stats *st)
 {
 	struct region_block *b;
-	unsigned long flags;
-	u64 capacity;
+	u64 capacity, at_drop;
 	int cpu, i;
 
 	memset(st, 0, sizeof(*st));
+	/*
+	 * bytes_at_drop first, with acquire (pairs with the release in
+	 * region_do_drop()): the per-CPU byte counters only grow, so their sum
+	 * read afterwards is at least the sum that drop stored.
+	 */
+	at_drop = smp_load_acquire(&r->bytes_at_drop);
+	region_test_stats_hook(r);
 	for_each_possible_cpu(cpu) {
 		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
 
@@ -778,24 +929,25 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	}
 	for (i = 0; i < REGION_FAIL_NR; i++)
 		st->failures += st->fail[i];
+	/* min(): belt and braces, a wrapped figure is worse than a stale one. */
+	st->bytes_live = st->bytes_alloc - min(at_drop, st->bytes_alloc);
 
-	raw_spin_lock_irqsave(&r->lock, flags);
-	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	/* A drop frees current blocks only after a grace period. */
+	rcu_read_lock();
+	b = rcu_dereference(r->cur);
 	if (b)
 		st->bytes_free = REGION_MAX_ALLOC - region_block_used(b);
 	for_each_possible_cpu(cpu) {
-		b = rcu_dereference_protected(per_cpu_ptr(r->pcpu, cpu)->cur,
-					      lockdep_is_held(&r->lock));
+		b = rcu_dereference(per_cpu_ptr(r->pcpu, cpu)->cur);
 		if (b)
 			st->bytes_free += REGION_MAX_ALLOC - region_block_used(b);
 	}
-	st->blocks_held = r->nr_in_use;
-	st->reserve_blocks = r->nr_spare;
-	st->block_installs = r->installs;
-	st->recycled = r->recycled;
-	st->drops = r->drops;
-	st->bytes_live = st->bytes_alloc - READ_ONCE(r->bytes_at_drop);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	rcu_read_unlock();
+	st->blocks_held = READ_ONCE(r->nr_in_use);
+	st->reserve_blocks = READ_ONCE(r->nr_spare);
+	st->block_installs = READ_ONCE(r->installs);
+	st->recycled = READ_ONCE(r->recycled);
+	st->drops = READ_ONCE(r->drops);
 
 	st->vmalloc_calls = atomic_long_read(&r->vmallocs);
 	st->vfree_calls = atomic_long_read(&r->vfrees);
@@ -839,6 +991,7 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 		   (u64)r->max_blocks * REGION_BLOCK_SIZE);
 	seq_printf(m, "reserve_target: %u\n", r->reserve_target);
 	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
+	seq_printf(m, "orphan: %s\n", READ_ONCE(r->orphan) ? "yes" : "no");
 	seq_printf(m, "mode: %s\n", r->percpu ? "percpu" : "shared");
 }
 
@@ -886,19 +1039,56 @@ static int region_all_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(region_all_stats);
 
+/*
+ * A drop requested through debugfs.  @r stays valid: region_destroy()
+ * removes this file, which waits for the write, before it frees @r.
+ *
+ * The owner's on_drop runs with a reference on the owner module, so the
+ * owner cannot unload meanwhile (rmmod gets -EBUSY, as for an open file of
+ * a module's).  A region whose owner went away without region_destroy() is
+ * an orphan (region_module_notify()), and one without on_drop could still
+ * have users holding pointers: both refuse.
+ */
+static int region_debugfs_drop(struct region *r)
+{
+	struct module *owner;
+	int ret = 0;
+
+	mutex_lock(&region_mutex);
+	owner = r->owner;
+	if (!r->on_drop || r->orphan || !try_module_get(owner))
+		ret = -EPERM;
+	mutex_unlock(&region_mutex);
+	if (ret)
+		return ret;
+
+	/*
+	 * An owner whose init failed is freed without waiting for module
+	 * references; region_module_notify() takes this mutex after it has
+	 * orphaned the region, so on_drop either runs before that or not at
+	 * all.
+	 */
+	mutex_lock(&region_ondrop_mutex);
+	if (READ_ONCE(r->orphan))
+		ret = -EPERM;
+	else
+		region_do_drop(r, true);
+	mutex_unlock(&region_ondrop_mutex);
+	module_put(owner);
+	return ret;
+}
+
 static ssize_t region_drop_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
 	struct region *r = file->private_data;
 	unsigned int val;
+	int ret;
 
 	if (kstrtouint_from_user(ubuf, count, 0, &val) || val != 1)
 		return -EINVAL;
-	/* Without on_drop the owner could still hold pointers: refuse. */
-	if (!r->on_drop)
-		return -EPERM;
-	region_do_drop(r, true);
-	return count;
+	ret = region_debugfs_drop(r);
+	return ret ? ret : count;
 }
 
 static const struct file_operations region_drop_fops = {
@@ -1057,28 +1247,47 @@ EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION_NS);
  * region_destroy() - free a region and all its memory
  * @r: the region; NULL or an ERR_PTR is ignored
  *
- * Removes the debugfs files (waiting for a debugfs drop in progress), fences
- * and waits out region_alloc() calls in flight and the reserve refill, then
- * frees every block.  The owner must make sure nobody calls region_alloc()
- * on @r once this returns.
+ * The caller must have stopped every user of @r first: no region_alloc(),
+ * region_drop() or region_get_stats() call on @r may be in flight or start
+ * once this is called (unregister probes and wait for them, e.g. with
+ * tracepoint_synchronize_unregister(), stop timers and threads), as with
+ * gen_pool_destroy().  Removes the debugfs files (waiting for a debugfs
+ * drop in progress), then releases the name, waits for the reserve refill
+ * and frees every block.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep.  Not from inside an on_drop
+ * callback: that is refused with an error message and @r is kept (it is
+ * freed when traceregion unloads).
  */
 void region_destroy(struct region *r)
 {
 	if (IS_ERR_OR_NULL(r))
 		return;
 	might_sleep();
+	if (region_in_on_drop()) {
+		pr_err("region_destroy('%s') from an on_drop callback refused, region kept\n",
+		       r->name);
+		return;
+	}
 
+	/*
+	 * The debugfs files go first (waiting for a debugfs drop in
+	 * progress), the name after them: a region_create() of the same name
+	 * fails with -EEXIST until the old directory is gone, and then gets
+	 * files of its own.
+	 */
+	debugfs_remove_recursive(r->dir);
 	mutex_lock(&region_mutex);
 	list_del_init(&r->link);
 	mutex_unlock(&region_mutex);
-	debugfs_remove_recursive(r->dir);
+	region_test_name_released(r);
 
+	/*
+	 * The caller has stopped every region_alloc() on @r; the fence and its
+	 * grace period are for the reserve refill, which checks the fence.
+	 */
 	mutex_lock(&r->drop_mutex);
 	region_fence(r);
-	/* Blocking callers in vmalloc come back, find the fence and leave. */
-	wait_var_event(&r->sleepers, !atomic_read(&r->sleepers));
 	/* No allocator can queue the irq_work now; flush what is queued. */
 	irq_work_sync(&r->refill_iw);
 	cancel_work_sync(&r->refill_work);
@@ -1088,8 +1297,49 @@ void region_destroy(struct region *r)
 }
 EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION_NS);
 
+/*
+ * An owner module going away (unloaded, or its init failed) without
+ * region_destroy() leaves its regions behind, with on_drop pointing into
+ * code about to be freed.  Orphan them: on_drop is forgotten and debugfs
+ * drops are refused from now on; the blocks stay (someone may still hold
+ * pointers) until traceregion itself unloads.  Taking region_ondrop_mutex
+ * afterwards waits for a debugfs drop that is running on_drop right now.
+ */
+static int region_module_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	struct module *mod = data;
+	struct region *r;
+	bool any = false;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&region_mutex);
+	list_for_each_entry(r, &region_list, link) {
+		if (r->owner != mod)
+			continue;
+		pr_warn("region '%s' left behind by module %s: orphaned, debugfs drops refused\n",
+			r->name, module_name(mod));
+		r->owner = NULL;
+		WRITE_ONCE(r->orphan, true);
+		any = true;
+	}
+	mutex_unlock(&region_mutex);
+	if (any) {
+		mutex_lock(&region_ondrop_mutex);
+		mutex_unlock(&region_ondrop_mutex);
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block region_module_nb = {
+	.notifier_call = region_module_notify,
+};
+
 static int __init traceregion_init(void)
 {
+	int ret;
+
 	if (default_reserve > REGION_MAX_RESERVE) {
 		pr_err("default_reserve=%u: must be at most %u\n",
 		       default_reserve, REGION_MAX_RESERVE);
@@ -1101,6 +1351,9 @@ static int __init traceregion_init(void)
 		       default_reserve + 1, REGION_MAX_BLOCKS_PARAM);
 		return -EINVAL;
 	}
+	ret = register_module_notifier(&region_module_nb);
+	if (ret)
+		return ret;
 	region_debugfs_root = debugfs_create_dir("traceregion", NULL);
 	debugfs_create_file("stats", 0400, region_debugfs_root, NULL,
 			    &region_all_stats_fops);
@@ -1112,6 +1365,7 @@ static void __exit traceregion_exit(void)
 {
 	struct region *r;
 
+	unregister_module_notifier(&region_module_nb);
 	/*
 	 * A client module holds a reference on us while it is loaded, so a
 	 * region left here was leaked by a client that is gone: free it.

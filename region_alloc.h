@@ -61,9 +61,10 @@ struct region;
  *	allocations are fenced off and before the blocks are freed.  The owner
  *	forgets every pointer into the region and waits for its own users
  *	(for example its tracepoint probes) before returning.  It runs in
- *	process context and may sleep, but must not call region_drop() or
- *	region_destroy() on this region.  A region without @on_drop refuses
- *	debugfs drops.
+ *	process context and may sleep, with a reference held on the owner
+ *	module.  It must not drop or destroy any region: region_drop() then
+ *	returns -EDEADLK and region_destroy() refuses.  A region without
+ *	@on_drop, or whose owner module is gone, refuses debugfs drops.
  * @priv: passed to @on_drop.
  * @flags: %REGION_F_PERCPU or 0.
  */
