@@ -59,9 +59,9 @@
  *    destroy any region (refused).  region_mutex guards region_list, the
  *    name space and region->owner; it is never held while either of the
  *    others is taken.
- *  - A region knows its owner module.  A debugfs drop holds a reference on
- *    it while on_drop runs; an owner that goes away without destroying its
- *    regions orphans them (module notifier): debugfs drops are refused.
+ *  - A region knows its owner module.  An owner that goes away without
+ *    destroying its regions orphans them (module notifier, which waits
+ *    for an on_drop in progress): debugfs drops are refused from then on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -79,6 +79,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -1043,30 +1044,24 @@ DEFINE_SHOW_ATTRIBUTE(region_all_stats);
  * A drop requested through debugfs.  @r stays valid: region_destroy()
  * removes this file, which waits for the write, before it frees @r.
  *
- * The owner's on_drop runs with a reference on the owner module, so the
- * owner cannot unload meanwhile (rmmod gets -EBUSY, as for an open file of
- * a module's).  A region whose owner went away without region_destroy() is
- * an orphan (region_module_notify()), and one without on_drop could still
- * have users holding pointers: both refuse.
+ * A region without on_drop could still have users holding pointers, and
+ * one whose owner went away without region_destroy() is an orphan
+ * (region_module_notify()) whose on_drop points into freed code: both
+ * refuse.  No reference on the owner module is taken, so a drop never
+ * makes the owner's rmmod fail: an owner that destroys its regions in its
+ * exit waits for a drop in progress there (the debugfs removal above); one
+ * that leaks them is waited for by region_module_notify(), which runs
+ * before the module's memory is freed.
  */
 static int region_debugfs_drop(struct region *r)
 {
-	struct module *owner;
 	int ret = 0;
 
-	mutex_lock(&region_mutex);
-	owner = r->owner;
-	if (!r->on_drop || r->orphan || !try_module_get(owner))
-		ret = -EPERM;
-	mutex_unlock(&region_mutex);
-	if (ret)
-		return ret;
-
+	if (!r->on_drop)
+		return -EPERM;
 	/*
-	 * An owner whose init failed is freed without waiting for module
-	 * references; region_module_notify() takes this mutex after it has
-	 * orphaned the region, so on_drop either runs before that or not at
-	 * all.
+	 * region_module_notify() sets ->orphan and then takes this mutex, so
+	 * on_drop either runs before the notifier returns or not at all.
 	 */
 	mutex_lock(&region_ondrop_mutex);
 	if (READ_ONCE(r->orphan))
@@ -1074,7 +1069,6 @@ static int region_debugfs_drop(struct region *r)
 	else
 		region_do_drop(r, true);
 	mutex_unlock(&region_ondrop_mutex);
-	module_put(owner);
 	return ret;
 }
 

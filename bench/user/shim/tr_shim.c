@@ -22,6 +22,7 @@ unsigned int nr_cpu_ids = 1;
 __thread unsigned long tr_pcpu_off;
 __thread int tr_cpu;
 __thread int tr_preempt_count;
+__thread char tr_current_task;
 long tr_vmalloc_calls, tr_vfree_calls;
 pthread_mutex_t tr_var_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t tr_var_cond = PTHREAD_COND_INITIALIZER;

@@ -11,6 +11,19 @@
 
 struct module;
 #define THIS_MODULE		((struct module *)0)
+#define module_name(mod)	"?"
+
+/* Module notifiers: no module ever comes or goes here. */
+enum { MODULE_STATE_LIVE, MODULE_STATE_COMING, MODULE_STATE_GOING };
+#define NOTIFY_DONE		0
+#define NOTIFY_OK		1
+struct notifier_block {
+	int (*notifier_call)(struct notifier_block *nb, unsigned long action,
+			     void *data);
+};
+
+#define register_module_notifier(nb)	((void)(nb), 0)
+#define unregister_module_notifier(nb)	do { (void)(nb); } while (0)
 #define __init
 #define __exit
 

@@ -32,6 +32,15 @@ void tr_free_percpu(void *p);
 #define this_cpu_inc(var)	this_cpu_add(var, 1)
 #define this_cpu_read(var)	(*this_cpu_ptr(&(var)))
 
+/*
+ * Static per-CPU variables (DEFINE_PER_CPU): thread-local, since a thread
+ * stands in for a CPU; only the __this_cpu_*() forms use them.
+ */
+#define DEFINE_PER_CPU(type, name)	__thread type name
+#define __this_cpu_inc_return(var)	(++(var))
+#define __this_cpu_inc(var)		((var)++)
+#define __this_cpu_dec(var)		((var)--)
+
 #define for_each_possible_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++)
 

@@ -7,4 +7,9 @@
 #define cond_resched()		do { } while (0)
 #define in_task()		1
 
+/* The task: this thread, as far as identity goes. */
+struct task_struct;
+extern __thread char tr_current_task;
+#define current			((struct task_struct *)&tr_current_task)
+
 #endif

@@ -6,12 +6,16 @@
 #include <pthread.h>
 #include <linux/lockdep.h>
 #include <linux/preempt.h>
+#include <linux/irqflags.h>
 
 typedef struct {
 	pthread_spinlock_t l;
 } raw_spinlock_t;
 
 #define raw_spin_lock_init(x)	pthread_spin_init(&(x)->l, PTHREAD_PROCESS_PRIVATE)
+#define raw_spin_lock(x)	pthread_spin_lock(&(x)->l)
+#define raw_spin_unlock(x)	pthread_spin_unlock(&(x)->l)
+#define raw_spin_trylock(x)	(pthread_spin_trylock(&(x)->l) == 0)
 #define raw_spin_lock_irqsave(x, flags) \
 	do { (flags) = 0; pthread_spin_lock(&(x)->l); } while (0)
 #define raw_spin_unlock_irqrestore(x, flags) \

@@ -7,6 +7,8 @@
 #define TP_ARGS(args...)	args
 #define TRACE_DEFINE_ENUM(x)	extern int tr_trace_unused
 #define TRACE_EVENT(name, proto, args, tstruct, assign, print) \
-	static inline void trace_ ## name(proto) { }
+	static inline void trace_ ## name(proto) { } \
+	static inline bool trace_ ## name ## _enabled(void) { return false; }
+#define EXPORT_TRACEPOINT_SYMBOL_GPL(name)	extern int tr_trace_unused
 
 #endif
