@@ -816,12 +816,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	nr_blocks = r->nr_in_use;
 	WRITE_ONCE(r->nr_in_use, 0);
 	WRITE_ONCE(r->drops, r->drops + 1);
-	/*
-	 * Quiet: the fence is up and every allocator has returned.  Release:
-	 * region_get_stats() reads bytes_at_drop with acquire before it sums
-	 * the per-CPU bytes, so its sum is never below this one.
-	 */
+	/* Quiet: the fence is up and every allocator has returned. */
 	live = region_sum_bytes(r) - r->bytes_at_drop;
+	/*
+	 * Release: region_get_stats() reads bytes_at_drop with acquire before
+	 * it sums the per-CPU bytes, so its sum is never below this one.
+	 */
 	smp_store_release(&r->bytes_at_drop, r->bytes_at_drop + live);
 	region_unlock(r, flags);
 
@@ -885,8 +885,8 @@ int region_drop(struct region *r)
 {
 	might_sleep();
 	if (region_in_on_drop()) {
-		pr_err("region_drop('%s') from an on_drop callback refused\n",
-		       r->name);
+		pr_err("%s('%s') from an on_drop callback refused\n",
+		       __func__, r->name);
 		return -EDEADLK;
 	}
 	region_do_drop(r, false);
@@ -1259,8 +1259,8 @@ void region_destroy(struct region *r)
 		return;
 	might_sleep();
 	if (region_in_on_drop()) {
-		pr_err("region_destroy('%s') from an on_drop callback refused, region kept\n",
-		       r->name);
+		pr_err("%s('%s') from an on_drop callback refused, region kept\n",
+		       __func__, r->name);
 		return;
 	}
 

@@ -61,10 +61,10 @@ struct region;
  *	allocations are fenced off and before the blocks are freed.  The owner
  *	forgets every pointer into the region and waits for its own users
  *	(for example its tracepoint probes) before returning.  It runs in
- *	process context and may sleep, with a reference held on the owner
- *	module.  It must not drop or destroy any region: region_drop() then
- *	returns -EDEADLK and region_destroy() refuses.  A region without
- *	@on_drop, or whose owner module is gone, refuses debugfs drops.
+ *	process context and may sleep, one debugfs drop at a time.  It must
+ *	not drop or destroy any region: region_drop() then returns -EDEADLK
+ *	and region_destroy() refuses.  A region without @on_drop, or whose
+ *	owner module is gone, refuses debugfs drops.
  * @priv: passed to @on_drop.
  * @flags: %REGION_F_PERCPU or 0.
  */
@@ -158,11 +158,11 @@ struct region *__region_create(const char *name, const struct region_params *p,
  *	parameter ``max_blocks`` sets one, ``default_reserve`` spare blocks
  *	(%REGION_DEFAULT_RESERVE unless set) and no on_drop
  *
- * The calling module (THIS_MODULE) becomes the region's owner: a debugfs
- * drop holds a reference on it while region_params.on_drop runs, and if the
- * owner unloads without region_destroy() the region is orphaned (its
- * on_drop forgotten, debugfs drops refused) instead of left pointing into
- * freed code.  See __region_create().
+ * The calling module (THIS_MODULE) becomes the region's owner: if the owner
+ * unloads (or its init fails) without region_destroy(), the region is
+ * orphaned (debugfs drops refused, after an on_drop in progress has
+ * returned) instead of left pointing into freed code.  See
+ * __region_create().
  *
  * Context: process context, may sleep.
  * Return: the region, or an ERR_PTR() as __region_create() returns.
