@@ -28,7 +28,9 @@
  *    from process context (irq_work, which is NMI-safe, queues a work item).
  *  - In NMI the install lock is only try-locked; failure returns NULL.
  *  - A drop fences new allocations (they return NULL), waits for every
- *    region_alloc() in flight (RCU), lets the owner forget its pointers when
+ *    region_alloc() inside a block (RCU; a blocking caller asleep in
+ *    vmalloc() is not inside one and may come back after the drop with a
+ *    record of the next generation), lets the owner forget its pointers when
  *    the drop came from debugfs, frees the blocks, then lifts the fence.
  *  - Every NULL return is counted by cause; nothing here BUG()s on a
  *    caller's mistake.
@@ -36,16 +38,16 @@
  * Context and locking rules:
  *  - region_alloc() may be called from any context, NMI included, with a gfp
  *    that matches the context: a blocking gfp (GFP_KERNEL) only where the
- *    caller may sleep.  Its fast path runs with preemption disabled and
- *    its slow path inside rcu_read_lock(); both are RCU readers, and that
- *    is what region_drop() waits for with synchronize_rcu().
+ *    caller may sleep.  Its fast path and each round of its slow path run
+ *    with preemption disabled: RCU readers, which is what region_drop()
+ *    waits for with synchronize_rcu().  vmalloc() runs between rounds.
  *  - region_create(), region_drop() and region_destroy() sleep.  Drop and
  *    destroy of one region are serialised by region->drop_mutex.  The
  *    caller of region_destroy() has stopped every region_alloc() on the
  *    region first (as for gen_pool_destroy()).
  *  - region_get_stats() is lock-free and may be called from any context.
  *  - region->lock (raw, interrupts off) guards ->cur updates, the full and
- *    spare lists and the block counters.  It nests inside rcu_read_lock()
+ *    spare lists and the block counters.  It nests inside the RCU reader
  *    and nothing is taken under it.  It is only taken through
  *    region_lock_atomic() and region_lock(), which raise this CPU's
  *    region_guard.locked: a call that would take any region's lock while
@@ -57,8 +59,8 @@
  *  - Debugfs drops are serialised by region_ondrop_mutex, taken before the
  *    region's drop_mutex; on_drop runs under both and may not drop or
  *    destroy any region (refused).  region_mutex guards region_list, the
- *    name space and region->owner; it is never held while either of the
- *    others is taken.
+ *    name space and the setting of region->orphan; it is never held while
+ *    either of the others is taken.
  *  - A region knows its owner module.  An owner that goes away without
  *    destroying its regions orphans them (module notifier, which waits
  *    for an on_drop in progress): debugfs drops are refused from then on.
@@ -177,8 +179,9 @@ struct region {
 
 	void (*on_drop)(struct region *r, void *priv);
 	void *priv;
-	/* The module that created the region; NULL once it is gone. */
+	/* The module that created the region (NULL: built in). */
 	struct module *owner;
+	/* No more debugfs drops: the owner went, or destroyed it from on_drop. */
 	bool orphan;
 
 	struct list_head link;
@@ -311,34 +314,72 @@ static void region_block_free(struct region *r, struct region_block *b)
 }
 
 /*
- * Re-entry guards, one pair per CPU.
+ * Re-entry guards, per CPU.  A tracer's probe can fire inside this module:
+ * an ftrace-based kprobe or an ftrace_ops callback on a function it calls
+ * (the raw lock functions, the list-debug helpers, irq_work_queue()), a
+ * lock, irq or preempt tracepoint, a lockdep hook, this module's own trace
+ * events, or an NMI.  A probe that allocates must get a NULL, not a hang.
+ *
+ * @ctx[REGION_GUARD_SLOW] has one bit per context level (task, softirq, hardirq, NMI, as
+ * interrupt_context_level() tells them apart, like the ring buffer's
+ * trace_recursive_lock()): set while that context of this CPU runs a round
+ * of the slow path, from before its lock to after its unlock, irq_work and
+ * trace event.  A call that finds its own context's bit set came from a
+ * probe inside that round and fails as REGION_FAIL_RECURSION at once; an
+ * interrupt that nests on the same CPU has a bit of its own and goes on.
  *
  * @locked counts the region->lock sections this CPU is in: 0 or 1, since
- * no region lock is ever taken inside another.  A probe that fires inside a
- * locked section (an ftrace-based kprobe on the unlock function or a list
- * helper, an ftrace_ops callback, a lock or irq tracepoint, a lockdep hook)
- * or an NMI that interrupts one finds it non-zero and gets a NULL counted
- * as REGION_FAIL_RECURSION, instead of spinning on a lock its own CPU holds
- * with interrupts off, or nesting a second region's lock inside the first.
- * It is raised after interrupts are off, so a hard IRQ never sees it set
- * by the code it interrupted; only what cannot be masked (NMI, probes in
- * the section itself) can.
+ * no region lock is ever taken inside another.  It also covers the locked
+ * sections of process context (refill, drop, a blocking caller's unreserve)
+ * and an NMI that interrupted any locked section: such a call fails as
+ * REGION_FAIL_RECURSION before it touches a lock, instead of spinning on a
+ * lock its own CPU holds with interrupts off, or nesting a second region's
+ * lock inside the first.  It is raised after interrupts are off, so a hard
+ * IRQ never sees it set by the code it interrupted.
  *
- * @events counts the trace events of this module being emitted on this
- * CPU: a probe attached to one of them that allocates, and fails or
- * installs a block, does not emit a second event, so such a probe recurses
- * once at most.
+ * @ctx[REGION_GUARD_EVENTS] has one bit per context level, set while that context emits one
+ * of this module's trace events: a probe attached to one that allocates,
+ * and fails or installs a block, emits no second event, so it recurses
+ * once at most, while an IRQ's own events are not lost.
  *
- * Both are only changed on their own CPU, by contexts that nest and undo
- * their change before they return, so a plain per-CPU increment that an
- * NMI interrupts still ends right.
+ * All three are only changed on their own CPU with preemption off, by
+ * contexts that nest and undo their change before they return, so a
+ * read-modify-write that an interrupt splits still ends right.
  */
+enum { REGION_GUARD_SLOW, REGION_GUARD_EVENTS, REGION_GUARD_NR };
+
 struct region_guard {
+	unsigned int ctx[REGION_GUARD_NR];
 	unsigned int locked;
-	unsigned int events;
 };
 
 static DEFINE_PER_CPU(struct region_guard, region_guard);
+
+/* This context's bit in region_guard.ctx[]; preemption off. */
+static __always_inline unsigned int region_ctx_bit(void)
+{
+	return BIT(interrupt_context_level());
+}
+
+/*
+ * Enter the per-context section @which (REGION_GUARD_*) with preemption
+ * off; false when this context of this CPU is already in it.
+ */
+static __always_inline bool region_ctx_enter(int which, unsigned int bit)
+{
+	unsigned int m = __this_cpu_read(region_guard.ctx[which]);
+
+	if (m & bit)
+		return false;
+	__this_cpu_write(region_guard.ctx[which], m | bit);
+	return true;
+}
+
+static __always_inline void region_ctx_exit(int which, unsigned int bit)
+{
+	__this_cpu_write(region_guard.ctx[which],
+			 __this_cpu_read(region_guard.ctx[which]) & ~bit);
+}
 
 /*
  * Take @r->lock for region_alloc(): fails with REGION_FAIL_RECURSION when
@@ -388,17 +429,21 @@ static void region_unlock(struct region *r, unsigned long flags)
 }
 
 /*
- * Emit one of this module's trace events unless this CPU is already
- * emitting one (see struct region_guard).  Costs nothing while the event is
- * off.
+ * Emit one of this module's trace events unless this context of this CPU is
+ * already emitting one (see struct region_guard).  Costs nothing while the
+ * event is off.
  */
 #define region_trace(event, ...)					\
 	do {								\
+		unsigned int __bit;					\
+									\
 		if (trace_##event##_enabled()) {			\
 			preempt_disable_notrace();			\
-			if (__this_cpu_inc_return(region_guard.events) == 1) \
+			__bit = region_ctx_bit();			\
+			if (region_ctx_enter(REGION_GUARD_EVENTS, __bit)) { \
 				trace_##event(__VA_ARGS__);		\
-			__this_cpu_dec(region_guard.events);		\
+				region_ctx_exit(REGION_GUARD_EVENTS, __bit); \
+			}						\
 			preempt_enable_notrace();			\
 		}							\
 	} while (0)
@@ -475,9 +520,9 @@ static bool region_want_refill(struct region *r)
 }
 
 /*
- * The slow path under the install lock.  Called inside rcu_read_lock(), so a
- * block installed here cannot be freed by a drop before this caller's
- * region_alloc() has returned.
+ * The slow path under the install lock.  Called with preemption disabled (an
+ * RCU reader), so a block installed here cannot be freed by a drop before
+ * this caller's region_alloc() has returned.
  *
  * Uses *@fresh (a block the caller vmalloc'ed) or a spare block.  When the
  * caller may sleep and has neither, reserves a slot against the cap and
@@ -523,7 +568,7 @@ static void *region_install(struct region *r, unsigned long n,
 					      node);
 		if (nb) {
 			list_del(&nb->node);
-			r->nr_spare--;
+			WRITE_ONCE(r->nr_spare, r->nr_spare - 1);
 			spare = true;
 		}
 	}
@@ -549,8 +594,10 @@ static void *region_install(struct region *r, unsigned long n,
 		list_add_tail(&b->node, &r->full);
 	atomic_long_set(&nb->off, n);
 	p = nb->data;
-	held = ++r->nr_in_use;
-	r->installs++;
+	/* Plain counters under the lock, read lock-free by region_get_stats(). */
+	held = r->nr_in_use + 1;
+	WRITE_ONCE(r->nr_in_use, held);
+	WRITE_ONCE(r->installs, r->installs + 1);
 	/* Publish: the offset store above is ordered before the pointer. */
 	rcu_assign_pointer(*slot, nb);
 	kick = region_want_refill(r);
@@ -573,7 +620,7 @@ static void region_unreserve(struct region *r, struct region_block *b)
 	if (b && r->nr_spare < r->reserve_target) {
 		/* Never handed out, still zero. */
 		list_add(&b->node, &r->spare);
-		r->nr_spare++;
+		WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
 		keep = true;
 	} else {
 		r->nr_total--;
@@ -588,7 +635,7 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 {
 	bool can_block = gfpflags_allow_blocking(gfp);
 	struct region_block *fresh = NULL;
-	unsigned int cause;
+	unsigned int cause, bit;
 	void *p;
 
 	/*
@@ -597,18 +644,32 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 	 */
 	for (;;) {
 		cause = REGION_FAIL_NR;
-		rcu_read_lock();
-		p = region_install(r, n, &fresh, can_block, &cause);
-		/* Counted inside the section: a drop's snapshot includes it. */
-		if (p) {
-			this_cpu_inc(r->pcpu->allocs);
-			this_cpu_add(r->pcpu->bytes, n);
+		/*
+		 * A preempt-disabled section is the RCU reader region_drop()
+		 * waits for, as on the fast path.  Not rcu_read_lock(): with
+		 * lockdep it fires the lock tracepoints, and a probe on them
+		 * would re-enter here before the guard is up.
+		 */
+		preempt_disable_notrace();
+		bit = region_ctx_bit();
+		if (region_ctx_enter(REGION_GUARD_SLOW, bit)) {
+			p = region_install(r, n, &fresh, can_block, &cause);
+			/* Counted in the section: a drop's snapshot has it. */
+			if (p) {
+				this_cpu_inc(r->pcpu->allocs);
+				this_cpu_add(r->pcpu->bytes, n);
+			}
+			region_ctx_exit(REGION_GUARD_SLOW, bit);
+		} else {
+			/* A probe inside this context's slow path. */
+			p = NULL;
+			cause = REGION_FAIL_RECURSION;
 		}
-		rcu_read_unlock();
+		preempt_enable_notrace();
 		if (p || cause != REGION_NEED_BLOCK)
 			break;
 
-		/* Process context, no lock, no RCU: vmalloc may sleep here. */
+		/* Process context, no lock, no guard: vmalloc may sleep. */
 		fresh = region_block_new(r, gfp);
 		if (!fresh) {
 			region_unreserve(r, NULL);
@@ -640,8 +701,10 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
  * the context.  Lock-free unless the current block is full.
  * Return: 8-byte aligned zeroed memory, or NULL when the size is out of
  * range, the cap is reached, no spare block is left for a non-blocking
- * caller, a drop is in progress, vmalloc failed, or in NMI the install lock
- * is busy.  Every NULL is counted in the region's statistics.
+ * caller, a drop is in progress, vmalloc failed, in NMI the install lock
+ * is busy on another CPU, or the call came from a probe (or NMI) inside
+ * this module's slow path or locked section on this CPU ("recursion").
+ * Every NULL is counted in the region's statistics.
  */
 void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 {
@@ -819,10 +882,14 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	/* Quiet: the fence is up and every allocator has returned. */
 	live = region_sum_bytes(r) - r->bytes_at_drop;
 	/*
-	 * Release: region_get_stats() reads bytes_at_drop with acquire before
-	 * it sums the per-CPU bytes, so its sum is never below this one.
+	 * The sums read above are ordered before the new bytes_at_drop (a full
+	 * barrier, cumulative: what those reads saw is seen first by every
+	 * CPU; no smp_store_release() on a u64 on 32-bit): region_get_stats()
+	 * reads bytes_at_drop, smp_rmb(), then the per-CPU bytes, so its sum is
+	 * never below this one.
 	 */
-	smp_store_release(&r->bytes_at_drop, r->bytes_at_drop + live);
+	smp_mb();
+	WRITE_ONCE(r->bytes_at_drop, r->bytes_at_drop + live);
 	region_unlock(r, flags);
 
 	/*
@@ -914,11 +981,15 @@ void region_get_stats(struct region *r, struct region_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	/*
-	 * bytes_at_drop first, with acquire (pairs with the release in
-	 * region_do_drop()): the per-CPU byte counters only grow, so their sum
-	 * read afterwards is at least the sum that drop stored.
+	 * bytes_at_drop first (pairs with the smp_mb() in region_do_drop()):
+	 * the per-CPU byte counters only grow, so their sum read afterwards is
+	 * at least the sum that drop stored.  (Not smp_load_acquire(): the
+	 * u64 is not a native word on 32-bit, where every u64 figure here may
+	 * be read torn and is approximate while the region is busy.)
 	 */
-	at_drop = smp_load_acquire(&r->bytes_at_drop);
+	at_drop = READ_ONCE(r->bytes_at_drop);
+	/* Pairs with the smp_mb() in region_do_drop(), see above. */
+	smp_rmb();
 	region_test_stats_hook(r);
 	for_each_possible_cpu(cpu) {
 		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
@@ -933,18 +1004,27 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	/* min(): belt and braces, a wrapped figure is worse than a stale one. */
 	st->bytes_live = st->bytes_alloc - min(at_drop, st->bytes_alloc);
 
-	/* A drop frees current blocks only after a grace period. */
-	rcu_read_lock();
-	b = rcu_dereference(r->cur);
+	/*
+	 * Blocks in use before the current blocks: an install in between then
+	 * shows as less waste (clamped at 0 below), not as a block of false
+	 * waste.
+	 */
+	st->blocks_held = READ_ONCE(r->nr_in_use);
+	/*
+	 * A drop frees current blocks only after a grace period, which waits
+	 * for this preempt-disabled section (not rcu_read_lock(), whose
+	 * lockdep hook a probe could be attached to, as in the slow path).
+	 */
+	preempt_disable_notrace();
+	b = rcu_dereference_sched(r->cur);
 	if (b)
 		st->bytes_free = REGION_MAX_ALLOC - region_block_used(b);
 	for_each_possible_cpu(cpu) {
-		b = rcu_dereference(per_cpu_ptr(r->pcpu, cpu)->cur);
+		b = rcu_dereference_sched(per_cpu_ptr(r->pcpu, cpu)->cur);
 		if (b)
 			st->bytes_free += REGION_MAX_ALLOC - region_block_used(b);
 	}
-	rcu_read_unlock();
-	st->blocks_held = READ_ONCE(r->nr_in_use);
+	preempt_enable_notrace();
 	st->reserve_blocks = READ_ONCE(r->nr_spare);
 	st->block_installs = READ_ONCE(r->installs);
 	st->recycled = READ_ONCE(r->recycled);
@@ -1044,9 +1124,10 @@ DEFINE_SHOW_ATTRIBUTE(region_all_stats);
  * A drop requested through debugfs.  @r stays valid: region_destroy()
  * removes this file, which waits for the write, before it frees @r.
  *
- * A region without on_drop could still have users holding pointers, and
- * one whose owner went away without region_destroy() is an orphan
- * (region_module_notify()) whose on_drop points into freed code: both
+ * A region without on_drop could still have users holding pointers, one
+ * whose owner is unloading may have freed what on_drop uses, and one whose
+ * owner went away without region_destroy() is an orphan
+ * (region_module_notify()) whose on_drop points into freed code: all three
  * refuse.  No reference on the owner module is taken, so a drop never
  * makes the owner's rmmod fail: an owner that destroys its regions in its
  * exit waits for a drop in progress there (the debugfs removal above); one
@@ -1061,10 +1142,14 @@ static int region_debugfs_drop(struct region *r)
 		return -EPERM;
 	/*
 	 * region_module_notify() sets ->orphan and then takes this mutex, so
-	 * on_drop either runs before the notifier returns or not at all.
+	 * on_drop either runs before the notifier returns or not at all.  And
+	 * from the moment rmmod marks the owner GOING, before its exit runs
+	 * and may free what on_drop uses, no new on_drop starts.  The owner's
+	 * struct module stays valid while this mutex is held: the notifier,
+	 * which runs before the module is freed, waits for it.
 	 */
 	mutex_lock(&region_ondrop_mutex);
-	if (READ_ONCE(r->orphan))
+	if (READ_ONCE(r->orphan) || (r->owner && !module_is_live(r->owner)))
 		ret = -EPERM;
 	else
 		region_do_drop(r, true);
@@ -1250,8 +1335,9 @@ EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION_NS);
  * and frees every block.
  *
  * Context: process context, may sleep.  Not from inside an on_drop
- * callback: that is refused with an error message and @r is kept (it is
- * freed when traceregion unloads).
+ * callback: that is refused with an error message, and @r is kept as an
+ * orphan (debugfs drops refused, since its owner believes it gone and may
+ * free what its on_drop uses; freed when traceregion unloads).
  */
 void region_destroy(struct region *r)
 {
@@ -1259,8 +1345,11 @@ void region_destroy(struct region *r)
 		return;
 	might_sleep();
 	if (region_in_on_drop()) {
-		pr_err("%s('%s') from an on_drop callback refused, region kept\n",
+		pr_err("%s('%s') from an on_drop callback refused, region kept as an orphan\n",
 		       __func__, r->name);
+		mutex_lock(&region_mutex);
+		WRITE_ONCE(r->orphan, true);
+		mutex_unlock(&region_mutex);
 		return;
 	}
 
@@ -1294,10 +1383,12 @@ EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION_NS);
 /*
  * An owner module going away (unloaded, or its init failed) without
  * region_destroy() leaves its regions behind, with on_drop pointing into
- * code about to be freed.  Orphan them: on_drop is forgotten and debugfs
- * drops are refused from now on; the blocks stay (someone may still hold
- * pointers) until traceregion itself unloads.  Taking region_ondrop_mutex
+ * code about to be freed.  Orphan them: debugfs drops are refused from now
+ * on; the blocks stay (someone may still hold pointers) and so does the
+ * name, until traceregion itself unloads.  Taking region_ondrop_mutex
  * afterwards waits for a debugfs drop that is running on_drop right now.
+ * ->owner is left as it is (region_debugfs_drop() reads it), and an orphan
+ * is skipped: a later module at the same address is not its owner.
  */
 static int region_module_notify(struct notifier_block *nb,
 				unsigned long action, void *data)
@@ -1310,11 +1401,10 @@ static int region_module_notify(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	mutex_lock(&region_mutex);
 	list_for_each_entry(r, &region_list, link) {
-		if (r->owner != mod)
+		if (r->owner != mod || r->orphan)
 			continue;
 		pr_warn("region '%s' left behind by module %s: orphaned, debugfs drops refused\n",
 			r->name, module_name(mod));
-		r->owner = NULL;
 		WRITE_ONCE(r->orphan, true);
 		any = true;
 	}

@@ -63,8 +63,13 @@ struct region;
  *	(for example its tracepoint probes) before returning.  It runs in
  *	process context and may sleep, one debugfs drop at a time.  It must
  *	not drop or destroy any region: region_drop() then returns -EDEADLK
- *	and region_destroy() refuses.  A region without @on_drop, or whose
- *	owner module is gone, refuses debugfs drops.
+ *	and region_destroy() refuses (and orphans the region); nor wait for
+ *	work that does (that deadlocks).  It must live in the module that
+ *	called region_create() (not in __init code): only that module's
+ *	unloading is watched.  A region without @on_drop, or whose owner
+ *	module is unloading or gone, refuses debugfs drops; an on_drop that
+ *	had already started when rmmod began runs on while the owner's exit
+ *	runs, until its region_destroy() waits for it.
  * @priv: passed to @on_drop.
  * @flags: %REGION_F_PERCPU or 0.
  */

@@ -40,6 +40,8 @@ void tr_free_percpu(void *p);
 #define __this_cpu_inc_return(var)	(++(var))
 #define __this_cpu_inc(var)		((var)++)
 #define __this_cpu_dec(var)		((var)--)
+#define __this_cpu_read(var)		(var)
+#define __this_cpu_write(var, v)	((var) = (v))
 
 #define for_each_possible_cpu(cpu) \
 	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++)

@@ -18,6 +18,9 @@ extern __thread int tr_preempt_count;
 
 #define preempt_disable()	do { tr_preempt_count++; barrier(); } while (0)
 #define preempt_enable()	do { barrier(); tr_preempt_count--; } while (0)
+/* A thread is always in task context. */
+#define interrupt_context_level()	0
+
 #define preempt_disable_notrace()	preempt_disable()
 #define preempt_enable_notrace()	preempt_enable()
 
