@@ -386,22 +386,34 @@ static __always_inline void region_ctx_exit(int which, unsigned int bit)
  * this CPU is already inside a region's locked section, and in NMI with
  * REGION_FAIL_NMI_BUSY when another CPU holds the lock (no spinning in NMI:
  * the holder may need this CPU).  On success interrupts are off until
- * region_unlock().
+ * region_unlock().  (For sparse: a conditional acquire, as trylock is.)
  */
-static bool region_lock_atomic(struct region *r, unsigned long *flags,
-			       unsigned int *cause)
+#define region_lock_atomic(r, flags, cause)				\
+	({								\
+		struct region *__r = (r);				\
+									\
+		__cond_lock(&__r->lock,					\
+			    __region_lock_atomic(__r, flags, cause));	\
+	})
+
+static bool __region_lock_atomic(struct region *r, unsigned long *flags,
+				 unsigned int *cause)
 {
 	local_irq_save(*flags);
 	if (__this_cpu_inc_return(region_guard.locked) != 1) {
 		*cause = REGION_FAIL_RECURSION;
 		goto busy;
 	}
+	/* Sparse: the acquire is the wrapper's __cond_lock(). */
 	if (!in_nmi()) {
 		raw_spin_lock(&r->lock);
+		__release(&r->lock);
 		return true;
 	}
-	if (raw_spin_trylock(&r->lock))
+	if (raw_spin_trylock(&r->lock)) {
+		__release(&r->lock);
 		return true;
+	}
 	*cause = REGION_FAIL_NMI_BUSY;
 busy:
 	__this_cpu_dec(region_guard.locked);
@@ -415,6 +427,7 @@ busy:
  * atomic context, so it just raises the guard for probes that fire inside.
  */
 static void region_lock(struct region *r, unsigned long *flags)
+	__acquires(&r->lock)
 {
 	local_irq_save(*flags);
 	__this_cpu_inc(region_guard.locked);
@@ -422,6 +435,7 @@ static void region_lock(struct region *r, unsigned long *flags)
 }
 
 static void region_unlock(struct region *r, unsigned long flags)
+	__releases(&r->lock)
 {
 	raw_spin_unlock(&r->lock);
 	__this_cpu_dec(region_guard.locked);

@@ -22,6 +22,13 @@
 #define ____cacheline_aligned_in_smp \
 	__attribute__((__aligned__(SMP_CACHE_BYTES)))
 
+/* Sparse's lock context annotations: nothing to the compiler. */
+#define __acquires(x)
+#define __releases(x)
+#define __acquire(x)		((void)0)
+#define __release(x)		((void)0)
+#define __cond_lock(x, c)	(c)
+
 #define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, val)	do { *(volatile __typeof__(x) *)&(x) = (val); } while (0)
 
