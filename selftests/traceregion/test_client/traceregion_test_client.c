@@ -1079,6 +1079,11 @@ static int tc_watch_thread(void *arg)
 {
 	struct region_stats st;
 
+	/*
+	 * Lowest priority: with a preemptible kernel, the load threads
+	 * preempt it at any point, in the middle of region_get_stats() too.
+	 */
+	sched_set_normal(current, MAX_NICE);
 	while (!kthread_should_stop()) {
 		region_get_stats(tc_drop_region, &st);
 		if (!tc_stats_sane(&st) &&
