@@ -790,21 +790,54 @@ static bool test_owner_leak_orphaned(void)
 	return ok;
 }
 
+/* Occurrences of @needle in @text. */
+static int count_str(const char *text, const char *needle)
+{
+	int n = 0;
+
+	while (text && (text = strstr(text, needle))) {
+		n++;
+		text += strlen(needle);
+	}
+	return n;
+}
+
+/* A child that drops trt_owner through debugfs; its exit status: errno. */
+static pid_t owner_drop_child(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(write_str(OWNER_DIR "/drop", "1"));
+	return pid;
+}
+
+/* The errno a drop child exited with, or -1 when it did not exit. */
+static int owner_drop_wait(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 /*
  * Issue 10, defect 3: the owner is unloaded while a debugfs drop is in its
- * on_drop (which sleeps 500 ms).  rmmod succeeds (the drop holds no module
- * reference) and returns only after on_drop is done: the owner's
- * region_destroy() waits for the drop, or with @leak traceregion's module
- * notifier does.  The drop's write returns 0 or EPERM.
+ * on_drop (which sleeps 500 ms) and a second drop waits behind it.  rmmod
+ * succeeds (a drop holds no module reference) and returns only after every
+ * on_drop that started is done: the owner's region_destroy() waits for the
+ * drops, or with @leak traceregion's module notifier does, and then the
+ * queued drop finds an orphan (EPERM) instead of calling into freed code.
  */
 static bool owner_rmmod_during_drop(bool leak)
 {
-	char params[64];
+	int err, err1, err2, starts, dones;
 	long long t0, t1;
-	int status = 0, err;
+	char params[64];
+	pid_t pid, pid2;
 	struct kmsg k;
 	bool ok = true;
-	pid_t pid;
 
 	if (load_module("traceregion", ""))
 		return false;
@@ -816,15 +849,16 @@ static bool owner_rmmod_during_drop(bool leak)
 		kmsg_end(&k);
 		return false;
 	}
-	pid = fork();
-	if (!pid)
-		_exit(write_str(OWNER_DIR "/drop", "1"));
+	pid = owner_drop_child();
 	if (pid < 0 || !kmsg_wait(&k, OWNER ": on_drop start", 5000)) {
 		ksft_print_msg("on_drop did not start\n");
 		ok = false;
 	}
+	/* A second admin, impatient: queued behind the first drop. */
+	pid2 = owner_drop_child();
+	sleep_ms(50);
 	t0 = now_ms();
-	if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+	if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
 		ksft_print_msg("the drop was over before rmmod\n");
 		ok = false;
 	}
@@ -835,23 +869,34 @@ static bool owner_rmmod_during_drop(bool leak)
 			       strerror(err));
 		ok = false;
 	}
-	/* rmmod returned: on_drop must be over, the module text is gone. */
-	if (!kmsg_wait(&k, OWNER ": on_drop done", 0)) {
-		ksft_print_msg("rmmod returned before on_drop was done\n");
+	/* rmmod returned: every on_drop is over, the module text is gone. */
+	kmsg_poll(&k);
+	starts = count_str(k.text, OWNER ": on_drop start");
+	dones = count_str(k.text, OWNER ": on_drop done");
+	if (starts != dones) {
+		ksft_print_msg("rmmod returned with %d of %d on_drop calls done\n",
+			       dones, starts);
 		ok = false;
 	}
-	if (pid > 0 && waitpid(pid, &status, 0) == pid) {
-		if (!WIFEXITED(status) || (WEXITSTATUS(status) &&
-					   WEXITSTATUS(status) != EPERM)) {
-			ksft_print_msg("drop write: %s\n", WIFEXITED(status) ?
-				       strerror(WEXITSTATUS(status)) :
-				       "killed");
-			ok = false;
-		}
+	err1 = owner_drop_wait(pid);
+	err2 = owner_drop_wait(pid2);
+	ksft_print_msg("rmmod took %lld ms; drop writes: %s, %s; %d on_drop calls\n",
+		       t1 - t0, err1 < 0 ? "killed" : strerror(err1),
+		       err2 < 0 ? "killed" : strerror(err2), starts);
+	/* The first drop was running: it completes. */
+	if (err1) {
+		ksft_print_msg("first drop: %s\n", strerror(err1));
+		ok = false;
 	}
-	ksft_print_msg("rmmod took %lld ms, drop write: %s\n", t1 - t0,
-		       WIFEXITED(status) ? strerror(WEXITSTATUS(status)) :
-		       "killed");
+	/*
+	 * The queued one runs before the owner's region_destroy() goes on
+	 * (or fails with EIO if it started only after the removal), or finds
+	 * the orphan.
+	 */
+	if (leak ? err2 != EPERM || starts != 1 : err2 && err2 != EIO) {
+		ksft_print_msg("queued drop: %s\n", strerror(err2));
+		ok = false;
+	}
 	if (err) {
 		/* Let the rest of the suite run. */
 		unload_module(OWNER);

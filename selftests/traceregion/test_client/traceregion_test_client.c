@@ -1234,6 +1234,7 @@ static void tc_name_reuse_start(void)
 static void tc_name_reuse_stop(void)
 {
 	struct region *r;
+	u64 created = 0;
 	int i;
 
 	if (!TC_CHECK(tc_reuse_running, "name_reuse not running"))
@@ -1246,7 +1247,7 @@ static void tc_name_reuse_stop(void)
 		t->task = NULL;
 		pr_info("name_reuse: thread %d: %llu created, %llu EEXIST, %llu errors, %llu without files\n",
 			i, t->created, t->eexist, t->errors, t->no_files);
-		TC_CHECK(t->created > 0, "thread %d created nothing", i);
+		created += t->created;
 		TC_CHECK(!t->errors, "thread %d: %llu errors, first %pe", i,
 			 t->errors, ERR_PTR(t->first_err));
 		TC_CHECK(!t->no_files,
@@ -1254,6 +1255,8 @@ static void tc_name_reuse_stop(void)
 			 i, t->no_files, t->created);
 	}
 	tc_reuse_running = false;
+	/* One thread may lose every race in a slow guest: not both. */
+	TC_CHECK(created >= 2, "%llu regions created", created);
 	/* Nothing left behind: the name is free, the directory gone. */
 	TC_CHECK(!tc_region_files(TC_REUSE_NAME), "stale debugfs directory");
 	r = region_create(TC_REUSE_NAME, NULL);
