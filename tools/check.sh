@@ -60,6 +60,7 @@ echo "check: KDIR=$kdir"
 
 csrc=(region_alloc.c region_alloc.h
       selftests/traceregion/test_client/traceregion_test_client.c
+      selftests/traceregion/test_client/traceregion_test_owner.c
       selftests/traceregion/traceregion_test.c
       kunit/region_alloc_test.c
       bench/kernel/traceregion_bench.c

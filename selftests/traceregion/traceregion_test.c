@@ -19,6 +19,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -355,6 +357,584 @@ static bool kmsg_contains(const char *needle)
 	return found;
 }
 
+/* New kernel log records since kmsg_start(), gathered by kmsg_poll(). */
+struct kmsg {
+	int fd;
+	char *text;
+	size_t len;
+};
+
+static void kmsg_start(struct kmsg *k)
+{
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd >= 0)
+		lseek(k->fd, 0, SEEK_END);
+	k->text = calloc(1, 1);
+	k->len = 0;
+}
+
+static void kmsg_poll(struct kmsg *k)
+{
+	char rec[2048], *nt;
+	ssize_t n;
+
+	while (k->fd >= 0 && k->text) {
+		n = read(k->fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		nt = realloc(k->text, k->len + n + 1);
+		if (!nt)
+			break;
+		k->text = nt;
+		memcpy(k->text + k->len, rec, n);
+		k->len += n;
+		k->text[k->len] = '\0';
+	}
+}
+
+/* Wait up to @ms for a new record containing @needle. */
+static bool kmsg_wait(struct kmsg *k, const char *needle, int ms)
+{
+	for (;;) {
+		kmsg_poll(k);
+		if (k->text && strstr(k->text, needle))
+			return true;
+		if (ms <= 0)
+			return false;
+		sleep_ms(10);
+		ms -= 10;
+	}
+}
+
+/* Forget what was gathered so far. */
+static void kmsg_forget(struct kmsg *k)
+{
+	kmsg_poll(k);
+	k->len = 0;
+	if (k->text)
+		k->text[0] = '\0';
+}
+
+static void kmsg_end(struct kmsg *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->text);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Unsigned value of a "key: value" line, or ~0: no wrap goes unseen. */
+static unsigned long long ustat_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+
+	while (line && *line) {
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return strtoull(line + klen + 1, NULL, 10);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return ~0ULL;
+}
+
+/* 2^62: a figure above it is a wrapped subtraction, not a count. */
+#define STATS_LIMIT	4611686018427387904ULL
+
+/*
+ * One pass over the all-regions file and trt_drop's own stats, in that
+ * order: the row's bytes_live cannot exceed bytes_alloc read afterwards.
+ */
+static bool stats_sane_once(unsigned long long *live_max)
+{
+	unsigned long long col[8], alloc, live, held, wasted, free_b;
+	char name[64], *all, *text, *line, *save = NULL;
+	bool ok = true, seen = false;
+	unsigned long long row_live = 0;
+	int i;
+
+	all = read_file(TR_DIR "/stats");
+	text = read_file(TR_DIR "/trt_drop/stats");
+	if (!all || !text) {
+		ksft_print_msg("cannot read the stats files\n");
+		free(all);
+		free(text);
+		return false;
+	}
+	for (line = strtok_r(all, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%63s %llu %llu %llu %llu %llu %llu %llu %llu",
+			   name, &col[0], &col[1], &col[2], &col[3], &col[4],
+			   &col[5], &col[6], &col[7]) != 9)
+			continue;
+		for (i = 0; i < 8; i++) {
+			if (col[i] >= STATS_LIMIT) {
+				ksft_print_msg("stats row %s: column %d is %llu\n",
+					       name, i + 1, col[i]);
+				ok = false;
+			}
+		}
+		if (!strcmp(name, "trt_drop")) {
+			row_live = col[1];
+			seen = true;
+		}
+	}
+	alloc = ustat_value(text, "bytes_alloc");
+	live = ustat_value(text, "bytes_live");
+	held = ustat_value(text, "bytes_held");
+	wasted = ustat_value(text, "bytes_wasted");
+	free_b = ustat_value(text, "bytes_free");
+	if (!seen || alloc >= STATS_LIMIT || live > alloc || row_live > alloc ||
+	    held >= STATS_LIMIT || free_b >= STATS_LIMIT ||
+	    (held ? wasted >= held : wasted != 0)) {
+		ksft_print_msg("trt_drop: row live %llu, alloc %llu live %llu\n",
+			       row_live, alloc, live);
+		ksft_print_msg("trt_drop: held %llu free %llu wasted %llu\n",
+			       held, free_b, wasted);
+		ok = false;
+	}
+	if (live > *live_max && live < STATS_LIMIT)
+		*live_max = live;
+	free(all);
+	free(text);
+	return ok;
+}
+
+/*
+ * Issue 10, defect 3: region_get_stats() is lock-free; while drops run,
+ * a snapshot must never show bytes_live wrapped below zero.  Allocation
+ * load on trt_drop, a child dropping it through debugfs in a loop, this
+ * process and a kthread of the client reading its stats.
+ */
+static bool test_stats_no_wrap(void)
+{
+	unsigned long long live_max = 0;
+	long long end, reads = 0, bad = 0, drops0;
+	int status = 0, err;
+	bool ok = true;
+	pid_t pid;
+
+	drops0 = region_value("trt_drop", "drops");
+	if (!run_kernel_test("load_start"))
+		return false;
+	if (!run_kernel_test("stats_watch_start")) {
+		run_kernel_test("load_stop");
+		return false;
+	}
+	pid = fork();
+	if (!pid) {
+		end = now_ms() + 3000;
+		while (now_ms() < end) {
+			err = write_str(TR_DIR "/trt_drop/drop", "1");
+			if (err)
+				_exit(err);
+		}
+		_exit(0);
+	}
+	end = now_ms() + 3000;
+	while (now_ms() < end) {
+		if (!stats_sane_once(&live_max) && bad++ >= 5)
+			break;
+		reads++;
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		ksft_print_msg("drop loop: %s\n", WIFEXITED(status) ?
+			       strerror(WEXITSTATUS(status)) : "killed");
+		ok = false;
+	}
+	ok &= run_kernel_test("stats_watch_stop");
+	ok &= run_kernel_test("load_stop");
+	ksft_print_msg("client: %lld stats snapshots\n",
+		       client_status("watch_reads"));
+	ksft_print_msg("%lld stats passes, %lld insane, %lld drops, bytes_live up to %llu\n",
+		       reads, bad, region_value("trt_drop", "drops") - drops0,
+		       live_max);
+	if (client_status("load_errors") != 0 || pid < 0 || bad)
+		ok = false;
+	if (region_value("trt_drop", "drops") - drops0 < 2) {
+		ksft_print_msg("fewer than 2 drops in 3 s\n");
+		ok = false;
+	}
+	return ok;
+}
+
+/* A region directory is whole: both files, or gone since it was listed. */
+static bool region_dir_whole(const char *name)
+{
+	char stats[320], drop[320], dir[300];
+	int tries;
+
+	snprintf(dir, sizeof(dir), TR_DIR "/%s", name);
+	snprintf(stats, sizeof(stats), "%s/stats", dir);
+	snprintf(drop, sizeof(drop), "%s/drop", dir);
+	/* Creation and removal take a moment: look again before judging. */
+	for (tries = 0; tries < 20; tries++) {
+		if (access(dir, F_OK) ||
+		    (!access(stats, F_OK) && !access(drop, F_OK)))
+			return true;
+		sleep_ms(5);
+	}
+	ksft_print_msg("%s: stats %s, drop %s\n", dir,
+		       access(stats, F_OK) ? "missing" : "present",
+		       access(drop, F_OK) ? "missing" : "present");
+	return false;
+}
+
+/*
+ * Issue 10, defect 5: two client threads create and destroy "trt_reuse"
+ * in a loop (each checks, while the name is its own, that the directory
+ * has both files); meanwhile this process lists the regions, checks every
+ * directory and drops trt_reuse through debugfs when it is there.
+ */
+static bool test_name_reuse(void)
+{
+	long long end, scans = 0, drops = 0;
+	struct dirent *de;
+	int broken = 0, err;
+	bool ok = true;
+	DIR *d;
+
+	if (!run_kernel_test("name_reuse_start")) {
+		run_kernel_test("name_reuse_stop");
+		return false;
+	}
+	end = now_ms() + 2500;
+	while (now_ms() < end && broken < 3) {
+		d = opendir(TR_DIR);
+		if (!d) {
+			ksft_print_msg("opendir: %s\n", strerror(errno));
+			ok = false;
+			break;
+		}
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || !strcmp(de->d_name, "stats"))
+				continue;
+			if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+				continue;
+			if (!region_dir_whole(de->d_name))
+				broken++;
+		}
+		closedir(d);
+		/* ENOENT, EIO: the region went away before, during open. */
+		err = write_str(TR_DIR "/trt_reuse/drop", "1");
+		if (!err) {
+			drops++;
+		} else if (err != ENOENT && err != EIO) {
+			ksft_print_msg("drop trt_reuse: %s\n", strerror(err));
+			ok = false;
+		}
+		scans++;
+	}
+	ok &= run_kernel_test("name_reuse_stop");
+	ksft_print_msg("%lld created, %lld EEXIST, %lld scans, %lld drops, %d broken dirs\n",
+		       client_status("reuse_created"),
+		       client_status("reuse_eexist"), scans, drops, broken);
+	if (!access(TR_DIR "/trt_reuse", F_OK)) {
+		ksft_print_msg("stale trt_reuse directory\n");
+		ok = false;
+	}
+	return ok && !broken;
+}
+
+/*
+ * Issue 10, defect 5 (lockdep): an on_drop that drops its own region and
+ * another one, and destroys both.  The debugfs drop completes, every call
+ * is refused, nothing deadlocks and lockdep stays quiet.
+ */
+static bool test_ondrop_reentry(void)
+{
+	static const char * const refused[] = {
+		"region_drop('trt_reenter_b') from an on_drop callback refused",
+		"region_drop('trt_reenter') from an on_drop callback refused",
+		"region_destroy('trt_reenter_b') from an on_drop callback refused",
+		"region_destroy('trt_reenter') from an on_drop callback refused",
+	};
+	struct kmsg k;
+	bool ok = true;
+	unsigned int i;
+	int err;
+
+	if (!run_kernel_test("ondrop_reentry_setup"))
+		return false;
+	kmsg_start(&k);
+	err = write_str(TR_DIR "/trt_reenter/drop", "1");
+	if (err) {
+		ksft_print_msg("drop trt_reenter: %s\n", strerror(err));
+		ok = false;
+	}
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		if (!kmsg_wait(&k, refused[i], 0)) {
+			ksft_print_msg("not in the log: %s\n", refused[i]);
+			ok = false;
+		}
+	}
+	kmsg_end(&k);
+	ok &= run_kernel_test("ondrop_reentry_check");
+	if (!access(TR_DIR "/trt_reenter", F_OK) ||
+	    !access(TR_DIR "/trt_reenter_b", F_OK)) {
+		ksft_print_msg("regions left after the check\n");
+		ok = false;
+	}
+	return ok;
+}
+
+#define OWNER		"traceregion_test_owner"
+#define OWNER_DIR	TR_DIR "/trt_owner"
+
+static bool unload_traceregion_after_orphan(struct kmsg *k)
+{
+	bool ok = true;
+
+	if (unload_module("traceregion")) {
+		ksft_print_msg("rmmod traceregion: %s\n", strerror(errno));
+		return false;
+	}
+	if (!kmsg_wait(k, "region 'trt_owner' still exists at unload, freeing it",
+		       0)) {
+		ksft_print_msg("traceregion did not free the orphan\n");
+		ok = false;
+	}
+	if (!access(TR_DIR, F_OK)) {
+		ksft_print_msg("debugfs directory left behind\n");
+		ok = false;
+	}
+	return ok;
+}
+
+/*
+ * Issue 10, defect 2: an owner that leaks a region with an on_drop and is
+ * unloaded.  The region is orphaned (warning, "orphan: yes"), a debugfs
+ * drop is refused with EPERM instead of calling into freed module text,
+ * and traceregion still unloads, freeing it.
+ */
+static bool test_owner_leak_orphaned(void)
+{
+	long long blocks, drops;
+	struct kmsg k;
+	bool ok = true;
+	char *text;
+	int err, i;
+
+	if (load_module("traceregion", ""))
+		return false;
+	kmsg_start(&k);
+	if (load_module(OWNER, "leak=1")) {
+		ksft_print_msg("load %s: %s\n", OWNER, strerror(errno));
+		unload_module("traceregion");
+		kmsg_end(&k);
+		return false;
+	}
+	/* Its on_drop works while it is loaded. */
+	err = write_str(OWNER_DIR "/drop", "1");
+	if (err || !kmsg_wait(&k, OWNER ": on_drop done", 1000)) {
+		ksft_print_msg("drop with the owner loaded: %s\n",
+			       strerror(err));
+		ok = false;
+	}
+	ok &= region_value("trt_owner", "drops") == 1;
+	text = read_file(OWNER_DIR "/stats");
+	ok &= text && strstr(text, "orphan: no\n");
+	free(text);
+
+	if (unload_module(OWNER)) {
+		ksft_print_msg("rmmod %s: %s\n", OWNER, strerror(errno));
+		unload_module("traceregion");
+		kmsg_end(&k);
+		return false;
+	}
+	if (!kmsg_wait(&k, "region 'trt_owner' left behind by module " OWNER
+		       ": orphaned", 0)) {
+		ksft_print_msg("no orphan warning\n");
+		ok = false;
+	}
+	text = read_file(OWNER_DIR "/stats");
+	if (!text || !strstr(text, "orphan: yes\n")) {
+		ksft_print_msg("stats do not say orphan: yes\n");
+		ok = false;
+	}
+	free(text);
+	blocks = region_value("trt_owner", "blocks_held");
+	drops = region_value("trt_owner", "drops");
+	kmsg_forget(&k);
+	/* A careless admin insists. */
+	for (i = 0; i < 3; i++) {
+		err = write_str(OWNER_DIR "/drop", i ? "1" : "1\n");
+		if (err != EPERM) {
+			ksft_print_msg("drop of the orphan: %s, expected EPERM\n",
+				       strerror(err));
+			ok = false;
+		}
+	}
+	if (kmsg_wait(&k, OWNER ": on_drop start", 0)) {
+		ksft_print_msg("the orphan's on_drop was called\n");
+		ok = false;
+	}
+	if (region_value("trt_owner", "blocks_held") != blocks ||
+	    region_value("trt_owner", "drops") != drops) {
+		ksft_print_msg("the refused drop changed the region\n");
+		ok = false;
+	}
+	ok &= unload_traceregion_after_orphan(&k);
+	kmsg_end(&k);
+	return ok;
+}
+
+/* Occurrences of @needle in @text. */
+static int count_str(const char *text, const char *needle)
+{
+	int n = 0;
+
+	while (text && (text = strstr(text, needle))) {
+		n++;
+		text += strlen(needle);
+	}
+	return n;
+}
+
+/* A child that drops trt_owner through debugfs; its exit status: errno. */
+static pid_t owner_drop_child(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(write_str(OWNER_DIR "/drop", "1"));
+	return pid;
+}
+
+/* The errno a drop child exited with, or -1 when it did not exit. */
+static int owner_drop_wait(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Issue 10, defect 3: the owner is unloaded while a debugfs drop is in its
+ * on_drop (which sleeps 500 ms) and a second drop waits behind it.  rmmod
+ * succeeds (a drop holds no module reference) and returns only after every
+ * on_drop that started is done: the owner's region_destroy() waits for the
+ * drops, or with @leak traceregion's module notifier does, and then the
+ * queued drop finds an orphan (EPERM) instead of calling into freed code.
+ */
+static bool owner_rmmod_during_drop(bool leak)
+{
+	int err, err1, err2, starts, dones;
+	long long t0, t1;
+	char params[64];
+	pid_t pid, pid2;
+	struct kmsg k;
+	bool ok = true;
+
+	if (load_module("traceregion", ""))
+		return false;
+	kmsg_start(&k);
+	snprintf(params, sizeof(params), "drop_ms=500 leak=%d", leak);
+	if (load_module(OWNER, params)) {
+		ksft_print_msg("load %s: %s\n", OWNER, strerror(errno));
+		unload_module("traceregion");
+		kmsg_end(&k);
+		return false;
+	}
+	pid = owner_drop_child();
+	if (pid < 0 || !kmsg_wait(&k, OWNER ": on_drop start", 5000)) {
+		ksft_print_msg("on_drop did not start\n");
+		ok = false;
+	}
+	/* A second admin, impatient: queued behind the first drop. */
+	pid2 = owner_drop_child();
+	sleep_ms(50);
+	t0 = now_ms();
+	if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
+		ksft_print_msg("the drop was over before rmmod\n");
+		ok = false;
+	}
+	err = unload_module(OWNER) ? errno : 0;
+	t1 = now_ms();
+	if (err) {
+		ksft_print_msg("rmmod %s during the drop: %s\n", OWNER,
+			       strerror(err));
+		ok = false;
+	}
+	/* rmmod returned: every on_drop is over, the module text is gone. */
+	kmsg_poll(&k);
+	starts = count_str(k.text, OWNER ": on_drop start");
+	dones = count_str(k.text, OWNER ": on_drop done");
+	if (starts != dones) {
+		ksft_print_msg("rmmod returned with %d of %d on_drop calls done\n",
+			       dones, starts);
+		ok = false;
+	}
+	err1 = owner_drop_wait(pid);
+	err2 = owner_drop_wait(pid2);
+	ksft_print_msg("rmmod took %lld ms; drop writes: %s, %s; %d on_drop calls\n",
+		       t1 - t0, err1 < 0 ? "killed" : strerror(err1),
+		       err2 < 0 ? "killed" : strerror(err2), starts);
+	/* The first drop was running: it completes. */
+	if (err1) {
+		ksft_print_msg("first drop: %s\n", strerror(err1));
+		ok = false;
+	}
+	/*
+	 * The queued one runs before the owner's region_destroy() goes on
+	 * (or fails with EIO if it started only after the removal), or finds
+	 * the orphan.
+	 */
+	if (leak ? err2 != EPERM || starts != 1 : err2 && err2 != EIO) {
+		ksft_print_msg("queued drop: %s\n", strerror(err2));
+		ok = false;
+	}
+	if (err) {
+		/* Let the rest of the suite run. */
+		unload_module(OWNER);
+	}
+	if (leak) {
+		if (!kmsg_wait(&k, "region 'trt_owner' left behind by module "
+			       OWNER ": orphaned", 0))
+			ok = false;
+		if (write_str(OWNER_DIR "/drop", "1") != EPERM) {
+			ksft_print_msg("drop of the orphan not refused\n");
+			ok = false;
+		}
+		ok &= unload_traceregion_after_orphan(&k);
+	} else {
+		if (!access(OWNER_DIR, F_OK)) {
+			ksft_print_msg("destroyed region still in debugfs\n");
+			ok = false;
+		}
+		if (unload_module("traceregion")) {
+			ksft_print_msg("rmmod traceregion: %s\n",
+				       strerror(errno));
+			ok = false;
+		}
+	}
+	kmsg_end(&k);
+	return ok;
+}
+
+static bool test_owner_rmmod_during_drop_destroy(void)
+{
+	return owner_rmmod_during_drop(false);
+}
+
+static bool test_owner_rmmod_during_drop_leak(void)
+{
+	return owner_rmmod_during_drop(true);
+}
+
 static bool test_unload_leftover(void)
 {
 	bool ok = true;
@@ -463,10 +1043,17 @@ static const struct {
 	{ "debugfs_bad_writes_einval", test_bad_writes },
 	{ "debugfs_drop_without_on_drop_eperm", test_drop_eperm },
 	{ "debugfs_drop_under_load", test_drop_under_load },
+	{ "stats_no_wrap_under_drops", test_stats_no_wrap },
+	{ "name_reuse_files_whole", test_name_reuse },
+	{ "on_drop_reentry_refused", test_ondrop_reentry },
 	{ "trace_events_slow_path_only", test_trace_events },
 	{ "unload_refused_while_client_loaded", test_unload_busy },
 	{ "unload_frees_leftover_region", test_unload_leftover },
 	{ "unload_leaves_nothing", test_unload_clean },
+	{ "owner_leak_orphaned", test_owner_leak_orphaned },
+	{ "owner_rmmod_during_drop_destroy",
+	  test_owner_rmmod_during_drop_destroy },
+	{ "owner_rmmod_during_drop_leak", test_owner_rmmod_during_drop_leak },
 	{ "module_params", test_module_params },
 };
 
@@ -475,8 +1062,9 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	bool loaded, ok;
 	unsigned int i;
-	bool loaded;
+	long long t0;
 
 	ksft_print_header();
 	tr_setup(argc, argv);
@@ -488,11 +1076,19 @@ int main(int argc, char **argv)
 	if (!loaded)
 		ksft_exit_fail_msg("cannot load the modules from %s\n", moddir);
 
-	for (i = 0; i < N_KERNEL; i++)
-		ksft_test_result(run_kernel_test(kernel_tests[i]), "%s\n",
-				 kernel_tests[i]);
-	for (i = 0; i < N_USER; i++)
-		ksft_test_result(user_tests[i].fn(), "%s\n", user_tests[i].name);
+	for (i = 0; i < N_KERNEL; i++) {
+		t0 = now_ms();
+		ok = run_kernel_test(kernel_tests[i]);
+		ksft_print_msg("%s: %lld ms\n", kernel_tests[i], now_ms() - t0);
+		ksft_test_result(ok, "%s\n", kernel_tests[i]);
+	}
+	for (i = 0; i < N_USER; i++) {
+		t0 = now_ms();
+		ok = user_tests[i].fn();
+		ksft_print_msg("%s: %lld ms\n", user_tests[i].name,
+			       now_ms() - t0);
+		ksft_test_result(ok, "%s\n", user_tests[i].name);
+	}
 
 	ksft_finished();
 }

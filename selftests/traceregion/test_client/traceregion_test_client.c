@@ -10,10 +10,19 @@
  *                                              -EIO on failure
  *   /sys/kernel/debug/traceregion_test/result  messages of the last test
  *   /sys/kernel/debug/traceregion_test/status  counters of the background
- *                                              load and of on_drop calls
+ *                                              load, of on_drop calls, of
+ *                                              the stats watcher and of the
+ *                                              name reuse threads
  *
  * At load it creates two regions for the debugfs tests: "trt_drop", with an
- * on_drop callback, and "trt_noowner", without one.
+ * on_drop callback, and "trt_noowner", without one.  Some tests are a pair
+ * of writes with user-space work in between, as a careless client and a
+ * careless admin would meet: stats_watch_start/stop (a kthread checks
+ * trt_drop's lock-free stats while user space drops it), name_reuse_start/
+ * stop (two kthreads create and destroy "trt_reuse" while user space lists
+ * and drops it), ondrop_reentry_setup/check ("trt_reenter", whose on_drop
+ * drops and destroys itself and "trt_reenter_b", dropped from debugfs in
+ * between).  The unload tests use a second module, traceregion_test_owner.
  *
  * Contexts: tests run in the writer's process context, one at a time under
  * tc_mutex.  They start kthreads bound to each CPU, pinned hard hrtimers
@@ -1041,6 +1050,307 @@ static void tc_leak(void)
 	/* Deliberately forgotten: traceregion's exit must free it. */
 }
 
+/* ---- stats_watch: lock-free stats of trt_drop stay sane under drops ---- */
+
+static struct task_struct *tc_watch_task;
+static atomic64_t tc_watch_reads;
+static atomic64_t tc_watch_bad;
+/* The first insane snapshot, for the result file. */
+static struct region_stats tc_watch_first_bad;
+
+/* A figure above 2^62 is a wrapped subtraction, not a count. */
+#define TC_STATS_LIMIT	BIT_ULL(62)
+
+static bool tc_stats_sane(const struct region_stats *st)
+{
+	if (st->bytes_live > st->bytes_alloc ||
+	    st->bytes_alloc >= TC_STATS_LIMIT ||
+	    st->bytes_free >= TC_STATS_LIMIT ||
+	    st->bytes_held >= TC_STATS_LIMIT)
+		return false;
+	/* Full-block tails are part of the blocks held. */
+	if (st->bytes_held ? st->bytes_wasted >= st->bytes_held :
+			     st->bytes_wasted)
+		return false;
+	return true;
+}
+
+static int tc_watch_thread(void *arg)
+{
+	struct region_stats st;
+
+	/*
+	 * Lowest priority: with a preemptible kernel, the load threads
+	 * preempt it at any point, in the middle of region_get_stats() too.
+	 */
+	sched_set_normal(current, MAX_NICE);
+	while (!kthread_should_stop()) {
+		region_get_stats(tc_drop_region, &st);
+		if (!tc_stats_sane(&st) &&
+		    atomic64_inc_return(&tc_watch_bad) == 1)
+			tc_watch_first_bad = st;
+		atomic64_inc(&tc_watch_reads);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void tc_stats_watch_start(void)
+{
+	struct task_struct *t;
+
+	if (tc_watch_task) {
+		tc_fail("stats watch already running");
+		return;
+	}
+	atomic64_set(&tc_watch_reads, 0);
+	atomic64_set(&tc_watch_bad, 0);
+	t = kthread_run(tc_watch_thread, NULL, "trt_watch");
+	if (IS_ERR(t)) {
+		tc_fail("kthread: %pe", t);
+		return;
+	}
+	tc_watch_task = t;
+}
+
+static void tc_stats_watch_stop(void)
+{
+	const struct region_stats *st = &tc_watch_first_bad;
+
+	if (!TC_CHECK(tc_watch_task, "stats watch not running"))
+		return;
+	kthread_stop(tc_watch_task);
+	tc_watch_task = NULL;
+	pr_info("stats_watch: %lld reads, %lld insane\n",
+		atomic64_read(&tc_watch_reads), atomic64_read(&tc_watch_bad));
+	TC_CHECK(atomic64_read(&tc_watch_reads) > 0, "no stats read");
+	TC_CHECK(!atomic64_read(&tc_watch_bad),
+		 "%lld of %lld snapshots insane, first: alloc %llu live %llu held %llu free %llu wasted %llu",
+		 atomic64_read(&tc_watch_bad), atomic64_read(&tc_watch_reads),
+		 st->bytes_alloc, st->bytes_live, st->bytes_held,
+		 st->bytes_free, st->bytes_wasted);
+}
+
+/* ---- name_reuse: two threads create and destroy the same name ---- */
+
+#define TC_REUSE_NAME	"trt_reuse"
+#define TC_REUSE_THREADS 2
+
+struct tc_reuse {
+	struct task_struct *task;
+	u64 created;
+	u64 eexist;
+	u64 errors;
+	u64 no_files;
+	long first_err;
+};
+
+static struct tc_reuse tc_reuse[TC_REUSE_THREADS];
+static bool tc_reuse_running;
+
+static void tc_reuse_on_drop(struct region *r, void *priv)
+{
+	/* The threads keep no pointer into the region. */
+}
+
+/* Does debugfs have traceregion/<name>/ with both files? */
+static bool tc_region_files(const char *name)
+{
+	struct dentry *root, *dir, *stats = NULL, *drop = NULL;
+	bool ok;
+
+	root = debugfs_lookup("traceregion", NULL);
+	dir = root ? debugfs_lookup(name, root) : NULL;
+	if (dir) {
+		stats = debugfs_lookup("stats", dir);
+		drop = debugfs_lookup("drop", dir);
+	}
+	ok = stats && drop;
+	dput(drop);
+	dput(stats);
+	dput(dir);
+	dput(root);
+	return ok;
+}
+
+static int tc_reuse_thread(void *arg)
+{
+	struct region_params p = {
+		.reserve_blocks = 0,
+		.on_drop = tc_reuse_on_drop,
+	};
+	struct tc_reuse *t = arg;
+	struct region *r;
+
+	while (!kthread_should_stop()) {
+		r = region_create(TC_REUSE_NAME, &p);
+		if (IS_ERR(r)) {
+			if (PTR_ERR(r) == -EEXIST)
+				t->eexist++;
+			else if (!t->errors++)
+				t->first_err = PTR_ERR(r);
+			cond_resched();
+			continue;
+		}
+		t->created++;
+		/*
+		 * The name is ours until region_destroy(): the directory must
+		 * be this region's, with both files.
+		 */
+		if (!tc_region_files(TC_REUSE_NAME))
+			t->no_files++;
+		region_alloc(r, 64, GFP_KERNEL);
+		/* Long enough for user space to find it and drop it. */
+		usleep_range(200, 500);
+		region_destroy(r);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void tc_name_reuse_start(void)
+{
+	int i;
+
+	if (tc_reuse_running) {
+		tc_fail("name_reuse already running");
+		return;
+	}
+	memset(tc_reuse, 0, sizeof(tc_reuse));
+	tc_reuse_running = true;
+	for (i = 0; i < TC_REUSE_THREADS; i++) {
+		struct task_struct *t;
+
+		t = kthread_run(tc_reuse_thread, &tc_reuse[i], "trt_reuse/%d",
+				i);
+		if (IS_ERR(t)) {
+			tc_fail("kthread: %pe", t);
+			continue;
+		}
+		tc_reuse[i].task = t;
+	}
+}
+
+static void tc_name_reuse_stop(void)
+{
+	struct region *r;
+	u64 created = 0;
+	int i;
+
+	if (!TC_CHECK(tc_reuse_running, "name_reuse not running"))
+		return;
+	for (i = 0; i < TC_REUSE_THREADS; i++) {
+		struct tc_reuse *t = &tc_reuse[i];
+
+		if (t->task)
+			kthread_stop(t->task);
+		t->task = NULL;
+		pr_info("name_reuse: thread %d: %llu created, %llu EEXIST, %llu errors, %llu without files\n",
+			i, t->created, t->eexist, t->errors, t->no_files);
+		created += t->created;
+		TC_CHECK(!t->errors, "thread %d: %llu errors, first %pe", i,
+			 t->errors, ERR_PTR(t->first_err));
+		TC_CHECK(!t->no_files,
+			 "thread %d: %llu of %llu regions without their debugfs files",
+			 i, t->no_files, t->created);
+	}
+	tc_reuse_running = false;
+	/* One thread may lose every race in a slow guest: not both. */
+	TC_CHECK(created >= 2, "%llu regions created", created);
+	/* Nothing left behind: the name is free, the directory gone. */
+	TC_CHECK(!tc_region_files(TC_REUSE_NAME), "stale debugfs directory");
+	r = region_create(TC_REUSE_NAME, NULL);
+	if (TC_CHECK(!IS_ERR(r), "name not free after the loop: %pe", r)) {
+		TC_CHECK(tc_region_files(TC_REUSE_NAME),
+			 "re-created region without its files");
+		region_destroy(r);
+	}
+}
+
+/* ---- ondrop_reentry: an on_drop that drops and destroys regions ---- */
+
+static struct region *tc_reenter_region;
+static struct region *tc_reenter_other;
+static int tc_reenter_calls;
+static int tc_reenter_drop_other;
+static int tc_reenter_drop_self;
+
+/*
+ * A hostile on_drop: drops and destroys another region and its own.  All
+ * four calls must be refused.  If dropping the other region is not, the
+ * calls on its own region would deadlock: they are skipped then, and the
+ * check reports it.
+ */
+static void tc_reenter_on_drop(struct region *r, void *priv)
+{
+	tc_reenter_calls++;
+	tc_reenter_drop_other = region_drop(tc_reenter_other);
+	if (tc_reenter_drop_other != -EDEADLK)
+		return;
+	tc_reenter_drop_self = region_drop(r);
+	region_destroy(tc_reenter_other);
+	region_destroy(r);
+}
+
+static void tc_ondrop_reentry_setup(void)
+{
+	struct region_params p = {
+		.reserve_blocks = 1,
+		.on_drop = tc_reenter_on_drop,
+	};
+
+	tc_reenter_calls = 0;
+	tc_reenter_drop_other = 1;
+	tc_reenter_drop_self = 1;
+	tc_reenter_region = region_create("trt_reenter", &p);
+	tc_reenter_other = region_create("trt_reenter_b", NULL);
+	if (!TC_CHECK(!IS_ERR(tc_reenter_region) &&
+		      !IS_ERR(tc_reenter_other), "region_create: %pe %pe",
+		      tc_reenter_region, tc_reenter_other)) {
+		region_destroy(tc_reenter_region);
+		region_destroy(tc_reenter_other);
+		tc_reenter_region = NULL;
+		tc_reenter_other = NULL;
+		return;
+	}
+	TC_CHECK(region_alloc(tc_reenter_region, 1000, GFP_KERNEL) &&
+		 region_alloc(tc_reenter_other, 1000, GFP_KERNEL), "alloc");
+}
+
+static void tc_ondrop_reentry_check(void)
+{
+	struct region_stats st, st_b;
+
+	if (!TC_CHECK(tc_reenter_region, "not set up"))
+		return;
+	TC_CHECK(tc_reenter_calls > 0, "on_drop was not called");
+	TC_CHECK(tc_reenter_drop_other == -EDEADLK,
+		 "region_drop(other) from on_drop returned %d",
+		 tc_reenter_drop_other);
+	TC_CHECK(tc_reenter_drop_self == -EDEADLK,
+		 "region_drop(self) from on_drop returned %d",
+		 tc_reenter_drop_self);
+	/* The refused destroys kept both regions whole and usable. */
+	region_get_stats(tc_reenter_region, &st);
+	region_get_stats(tc_reenter_other, &st_b);
+	TC_CHECK(st.drops == tc_reenter_calls && st.blocks_held == 0,
+		 "self: drops %llu (on_drop calls %d), blocks %llu", st.drops,
+		 tc_reenter_calls, st.blocks_held);
+	TC_CHECK(st_b.drops == 0 && st_b.blocks_held == 1 &&
+		 st_b.bytes_live == 1000, "other: drops %llu blocks %llu live %llu",
+		 st_b.drops, st_b.blocks_held, st_b.bytes_live);
+	TC_CHECK(tc_region_files("trt_reenter") &&
+		 tc_region_files("trt_reenter_b"), "debugfs files gone");
+	TC_CHECK(region_alloc(tc_reenter_region, 64, GFP_KERNEL) &&
+		 region_alloc(tc_reenter_other, 64, GFP_KERNEL),
+		 "alloc after the refused calls");
+	TC_CHECK(!region_drop(tc_reenter_other), "plain region_drop()");
+	region_destroy(tc_reenter_other);
+	region_destroy(tc_reenter_region);
+	tc_reenter_region = NULL;
+	tc_reenter_other = NULL;
+}
+
 /* ---- debugfs plumbing ---- */
 
 /* The same tests with every region in per-CPU mode. */
@@ -1093,6 +1403,12 @@ static const struct {
 	{ "trace_fastpath",	tc_trace_fastpath },
 	{ "recycle",		tc_recycle },
 	{ "leak",		tc_leak },
+	{ "stats_watch_start",	tc_stats_watch_start },
+	{ "stats_watch_stop",	tc_stats_watch_stop },
+	{ "name_reuse_start",	tc_name_reuse_start },
+	{ "name_reuse_stop",	tc_name_reuse_stop },
+	{ "ondrop_reentry_setup", tc_ondrop_reentry_setup },
+	{ "ondrop_reentry_check", tc_ondrop_reentry_check },
 };
 
 static ssize_t tc_run_write(struct file *file, const char __user *ubuf,
@@ -1148,6 +1464,12 @@ static int tc_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "load_allocs: %lld\n", atomic64_read(&tc_load_allocs));
 	seq_printf(m, "load_nulls: %lld\n", atomic64_read(&tc_load_nulls));
 	seq_printf(m, "load_errors: %lld\n", atomic64_read(&tc_load_errors));
+	seq_printf(m, "watch_reads: %lld\n", atomic64_read(&tc_watch_reads));
+	seq_printf(m, "watch_insane: %lld\n", atomic64_read(&tc_watch_bad));
+	seq_printf(m, "reuse_created: %llu\n",
+		   tc_reuse[0].created + tc_reuse[1].created);
+	seq_printf(m, "reuse_eexist: %llu\n",
+		   tc_reuse[0].eexist + tc_reuse[1].eexist);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(tc_status);
@@ -1180,7 +1502,16 @@ static int __init tc_init(void)
 
 static void __exit tc_exit(void)
 {
+	int i;
+
 	debugfs_remove_recursive(tc_dir);
+	if (tc_watch_task)
+		kthread_stop(tc_watch_task);
+	for (i = 0; i < TC_REUSE_THREADS; i++)
+		if (tc_reuse[i].task)
+			kthread_stop(tc_reuse[i].task);
+	region_destroy(tc_reenter_region);
+	region_destroy(tc_reenter_other);
 	tc_load_stop_all();
 	region_destroy(tc_noowner_region);
 	region_destroy(tc_drop_region);
