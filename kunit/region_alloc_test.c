@@ -10,16 +10,23 @@
  * init function); the KTAP stays in /sys/kernel/debug/kunit/traceregion/
  * results until the module is unloaded.  tools/run-kunit does all that.
  *
- * The only seam in region_alloc.c is region_test_block_new(), called first
- * in region_block_new() for the region named in region_test_target:
- *  - a hook, run in the allocating task, that can stage a race (another
- *    installer, a drop) exactly while the slow path is between its two
- *    rounds, or delay or fail a block allocation;
- *  - a fault point built on should_fail() (region_test_fail_attr) that fails
- *    block allocations like fail_page_alloc would, but only for that region.
+ * The seams in region_alloc.c act on the region named in region_test_target:
+ *  - region_test_block_new(), called first in region_block_new(): a hook,
+ *    run in the allocating task, that can stage a race (another installer,
+ *    a drop) exactly while the slow path is between its two rounds, or
+ *    delay or fail a block allocation; and a fault point built on
+ *    should_fail() (region_test_fail_attr, with CONFIG_FAULT_INJECTION)
+ *    that fails block allocations like fail_page_alloc would, but only for
+ *    that region;
+ *  - region_test_stats_hook(), inside region_get_stats() right after its
+ *    load of bytes_at_drop: a hook can allocate and drop in that window;
+ *  - region_test_name_released(), inside region_destroy() right after the
+ *    region left region_list: a hook can reuse the name.
  *
  * Cases that need concurrency use kthreads; the NMI cases raise a real NMI
  * on the current CPU with a self-IPI and allocate from an NMI handler.
+ * region_destroy() does not wait for users, so rt_exit() stops a case's
+ * workers before it destroys the case's regions.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -36,6 +43,8 @@
 
 static char region_test_target[REGION_NAME_MAX + 1];
 static bool (*region_test_hook)(struct region *r);
+static void (*region_test_stats_fn)(struct region *r);
+static void (*region_test_name_fn)(struct region *r);
 
 #ifdef CONFIG_FAULT_INJECTION
 static struct fault_attr region_test_fail_attr = FAULT_ATTR_INITIALIZER;
@@ -54,6 +63,35 @@ static bool region_test_block_new(struct region *r)
 #else
 	return false;
 #endif
+}
+
+static bool region_test_is_target(struct region *r)
+{
+	return region_test_target[0] && !strcmp(r->name, region_test_target);
+}
+
+/*
+ * region_get_stats() calls this between its load of bytes_at_drop and its
+ * sums of the per-CPU counters: a hook can allocate and drop right there.
+ */
+static void region_test_stats_hook(struct region *r)
+{
+	void (*fn)(struct region *r) = READ_ONCE(region_test_stats_fn);
+
+	if (fn && region_test_is_target(r))
+		fn(r);
+}
+
+/*
+ * region_destroy() calls this right after the region left region_list, so
+ * its name is free again: a hook can create a region of the same name.
+ */
+static void region_test_name_released(struct region *r)
+{
+	void (*fn)(struct region *r) = READ_ONCE(region_test_name_fn);
+
+	if (fn && region_test_is_target(r))
+		fn(r);
 }
 
 /*
@@ -85,7 +123,19 @@ static void rt_seam_reset(void)
 	WRITE_ONCE(region_test_fail_attr.probability, 0);
 #endif
 	WRITE_ONCE(region_test_hook, NULL);
+	WRITE_ONCE(region_test_stats_fn, NULL);
+	WRITE_ONCE(region_test_name_fn, NULL);
 	region_test_target[0] = '\0';
+}
+
+/* Fault point calls still to fail, as rt_fail_blocks() set them. */
+static int rt_fail_times_left(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return atomic_read(&region_test_fail_attr.times);
+#else
+	return 0;
+#endif
 }
 
 static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
@@ -94,13 +144,21 @@ static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
 	WRITE_ONCE(region_test_hook, hook);
 }
 
-/* Regions of a case, destroyed by rt_exit() whatever happened. */
+/*
+ * Regions of a case, destroyed by rt_exit() whatever happened, and its
+ * worker threads, stopped before that: region_destroy() does not wait for
+ * users, its caller must have stopped them.
+ */
 
 #define RT_REGIONS	4
+#define RT_WORKERS	4
 
 struct rt_ctx {
 	struct region *r[RT_REGIONS];
+	struct task_struct *workers[RT_WORKERS];
 };
+
+static void rt_stop_worker(struct kunit *test, struct task_struct *t);
 
 static int rt_init(struct kunit *test)
 {
@@ -117,6 +175,9 @@ static void rt_exit(struct kunit *test)
 	int i;
 
 	rt_seam_reset();
+	for (i = 0; i < RT_WORKERS; i++)
+		if (ctx->workers[i])
+			rt_stop_worker(test, ctx->workers[i]);
 	for (i = 0; i < RT_REGIONS; i++)
 		region_destroy(ctx->r[i]);
 }
@@ -626,24 +687,34 @@ static int rt_worker_fn(void *data)
 static struct task_struct *rt_start_worker(struct kunit *test,
 					   struct rt_worker *w, int cpu)
 {
+	struct rt_ctx *ctx = test->priv;
 	struct task_struct *t;
+	int i;
 
+	for (i = 0; i < RT_WORKERS && ctx->workers[i]; i++)
+		;
+	KUNIT_ASSERT_LT(test, i, RT_WORKERS);
 	init_completion(&w->done);
 	t = kthread_create(rt_worker_fn, w, "rt_worker/%d", cpu);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	kthread_bind(t, cpu);
 	get_task_struct(t);
+	ctx->workers[i] = t;
 	wake_up_process(t);
 	return t;
 }
 
-static void rt_stop_worker(struct task_struct *t)
+static void rt_stop_worker(struct kunit *test, struct task_struct *t)
 {
+	struct rt_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < RT_WORKERS; i++)
+		if (ctx->workers[i] == t)
+			ctx->workers[i] = NULL;
 	kthread_stop(t);
 	put_task_struct(t);
 }
-
-#define RT_WORKERS	4
 
 static void rt_installers_contend(struct kunit *test)
 {
@@ -666,7 +737,7 @@ static void rt_installers_contend(struct kunit *test)
 	for (i = 0; i < n; i++) {
 		while (READ_ONCE(w[i].ok) + READ_ONCE(w[i].fail) < w[i].iters)
 			msleep(20);
-		rt_stop_worker(t[i]);
+		rt_stop_worker(test, t[i]);
 		ok += w[i].ok;
 		KUNIT_EXPECT_EQ(test, w[i].fail, 0UL);
 		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
@@ -694,8 +765,7 @@ static void rt_fail_create(struct kunit *test)
 		rt_fail_blocks("rt-fail-create", skip, 1);
 		r = region_create("rt-fail-create", &p);
 		KUNIT_EXPECT_EQ(test, PTR_ERR(r), -ENOMEM);
-		KUNIT_EXPECT_EQ(test,
-				atomic_read(&region_test_fail_attr.times), 0);
+		KUNIT_EXPECT_EQ(test, rt_fail_times_left(), 0);
 		if (!IS_ERR(r))
 			region_destroy(r);
 	}
@@ -793,74 +863,6 @@ static void rt_destroy_during_refill(struct kunit *test)
 	/* The worker sleeps in region_block_new(); destroy must wait. */
 	rt_forget(test, r);
 	region_destroy(r);
-}
-
-/* region_destroy() waits for a blocking caller that is inside vmalloc. */
-
-struct rt_dsleeper {
-	struct region *r;
-	struct task_struct *task;
-	struct completion in_vmalloc, done;
-	bool armed, woke;
-	void *p;
-};
-
-static struct rt_dsleeper *rt_dsleeper;
-
-static bool rt_dsleeper_hook(struct region *r)
-{
-	struct rt_dsleeper *s = rt_dsleeper;
-	int i;
-
-	if (current->flags & PF_WQ_WORKER)
-		return true;
-	if (current != s->task || !s->armed)
-		return false;
-	s->armed = false;
-	complete(&s->in_vmalloc);
-	/* A slow vmalloc, during which the owner destroys the region. */
-	for (i = 0; i < 200 && !READ_ONCE(r->fenced); i++)
-		msleep(20);
-	msleep(100);
-	WRITE_ONCE(s->woke, true);
-	return false;
-}
-
-static int rt_dsleeper_fn(void *data)
-{
-	struct rt_dsleeper *s = data;
-
-	s->p = region_alloc(s->r, 8, GFP_KERNEL);
-	kthread_complete_and_exit(&s->done, 0);
-}
-
-static void rt_destroy_waits_vmalloc(struct kunit *test)
-{
-	struct region *r = rt_new(test, "rt-dsleeper", 0, 0);
-	struct rt_dsleeper *s;
-
-	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->r = r;
-	init_completion(&s->in_vmalloc);
-	init_completion(&s->done);
-	rt_dsleeper = s;
-	/* A full current block, no spare: the next call vmallocs. */
-	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
-						 GFP_KERNEL));
-	rt_set_hook("rt-dsleeper", rt_dsleeper_hook);
-	s->armed = true;
-	s->task = kthread_create(rt_dsleeper_fn, s, "rt_dsleeper");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(s->task));
-	wake_up_process(s->task);
-	wait_for_completion(&s->in_vmalloc);
-
-	rt_forget(test, r);
-	region_destroy(r);
-	/* It came back before the region was freed (else KASAN reports). */
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(s->woke));
-	wait_for_completion(&s->done);
-	KUNIT_EXPECT_NULL(test, s->p);
 }
 
 /* region_drop(): the fence against in-flight fast paths. */
@@ -1152,7 +1154,7 @@ static void rt_drop_vs_fastpath(struct kunit *test, unsigned int flags)
 	}
 	usleep_range(1000, 3000);
 	for (i = 0; i < n; i++) {
-		rt_stop_worker(t[i]);
+		rt_stop_worker(test, t[i]);
 		ok += w[i].ok;
 		fail += w[i].fail;
 		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
@@ -1297,7 +1299,6 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_fail_blocking),
 	KUNIT_CASE(rt_fail_refill),
 	KUNIT_CASE(rt_destroy_during_refill),
-	KUNIT_CASE(rt_destroy_waits_vmalloc),
 	KUNIT_CASE(rt_drop_waits_inflight),
 	KUNIT_CASE(rt_drop_fences_new),
 	KUNIT_CASE(rt_drop_during_vmalloc_free),
