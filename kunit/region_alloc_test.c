@@ -1183,6 +1183,487 @@ static void rt_drop_vs_fastpath_percpu(struct kunit *test)
 	rt_drop_vs_fastpath(test, REGION_F_PERCPU);
 }
 
+/*
+ * Re-entry guard: while this CPU is inside a region's locked section (a
+ * probe fired in there), every slow path fails as "recursion": on the same
+ * region it would spin on a lock its own CPU holds, on another it would
+ * nest a second region lock.  The fast path takes no lock and still works.
+ */
+
+/* The current block this CPU bumps; interrupts off, or a quiet region. */
+static struct region_block *rt_this_cur(struct region *r)
+{
+	if (r->percpu)
+		return rcu_dereference_protected(this_cpu_ptr(r->pcpu)->cur,
+						 true);
+	return rcu_dereference_protected(r->cur, true);
+}
+
+/* Set the offset of @b as the mode's bump reads it. */
+static void rt_set_off(struct region *r, struct region_block *b, long off)
+{
+	if (r->percpu)
+		local_set(&b->loff, off);
+	else
+		atomic_long_set(&b->off, off);
+}
+
+/* No CPU is inside a locked section or emitting an event of ours. */
+static void rt_check_guards(struct kunit *test)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.locked, cpu), 0U);
+		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.events, cpu), 0U);
+	}
+}
+
+static void rt_recursion(struct kunit *test, unsigned int mode)
+{
+	struct region *a = rt_new_flags(test, "rt-rec-a", 0, 2, mode);
+	struct region *b = rt_new_flags(test, "rt-rec-b", 0, 2, mode);
+	u8 *first, *fast = NULL, *fill = NULL, *slow_a = NULL, *slow_b = NULL;
+	u8 *self_b = NULL, *after, *want_after;
+	unsigned int cause = REGION_FAIL_NR;
+	unsigned long irqs, flags;
+	bool locked;
+
+	rt_quiesce(a);
+	rt_quiesce(b);
+	/* Interrupts off: one CPU, one current block throughout. */
+	local_irq_save(irqs);
+	first = region_alloc(a, 8, GFP_ATOMIC);
+	locked = region_lock_atomic(a, &flags, &cause);
+	if (locked) {
+		/* The fast path takes no lock. */
+		fast = region_alloc(a, 8, GFP_ATOMIC);
+		fill = region_alloc(a, REGION_MAX_ALLOC - 16, GFP_ATOMIC);
+		/* B's lock is free, but would nest inside A's. */
+		slow_b = region_alloc(b, 8, GFP_ATOMIC);
+		/* A is full: its slow path would spin on A's lock. */
+		slow_a = region_alloc(a, 8, GFP_ATOMIC);
+		region_unlock(a, flags);
+	}
+	/* Guard down: A's slow path installs a spare block. */
+	after = region_alloc(a, 8, GFP_ATOMIC);
+	want_after = rt_this_cur(a) ? (u8 *)rt_this_cur(a)->data : NULL;
+	/* region_lock(), the process-context taker, raises the guard too. */
+	region_lock(b, &flags);
+	self_b = region_alloc(b, 8, GFP_ATOMIC);
+	region_unlock(b, flags);
+	local_irq_restore(irqs);
+
+	KUNIT_ASSERT_TRUE(test, locked);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_EXPECT_PTR_EQ(test, fast, first + 8);
+	KUNIT_EXPECT_PTR_EQ(test, fill, first + 16);
+	KUNIT_EXPECT_NULL(test, slow_b);
+	KUNIT_EXPECT_NULL(test, slow_a);
+	KUNIT_EXPECT_NULL(test, self_b);
+	KUNIT_EXPECT_NOT_NULL(test, after);
+	KUNIT_EXPECT_PTR_EQ(test, after, want_after);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_RECURSION), 2ULL);
+	rt_quiesce(a);
+	rt_quiesce(b);
+	KUNIT_EXPECT_EQ(test, a->installs, 2ULL);
+	KUNIT_EXPECT_EQ(test, b->installs, 0ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+	/* Nothing stuck: B works once the guard is down. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(b, 8, GFP_ATOMIC));
+	rt_check(test, b);
+}
+
+static void rt_recursion_shared(struct kunit *test)
+{
+	rt_recursion(test, 0);
+}
+
+static void rt_recursion_percpu(struct kunit *test)
+{
+	rt_recursion(test, REGION_F_PERCPU);
+}
+
+/*
+ * A probe on our own alloc_fail event that allocates, and fails: its
+ * failure is counted but emits no second event on this CPU, so the probe
+ * runs once per outer failure.  The probe stops itself at a depth of 4,
+ * so that a missing guard shows up as a failed case rather than a stack
+ * overflow.
+ */
+
+#define RT_PROBE_MAX_DEPTH	4
+
+static struct {
+	struct region *target;
+	unsigned int calls, depth, max_depth;
+	bool too_deep;
+} rt_probe;
+
+static void rt_probe_alloc_fail(void *data, const char *name, size_t size,
+				unsigned int cause)
+{
+	if (strncmp(name, "rt-tp-", 6))
+		return;
+	if (rt_probe.depth >= RT_PROBE_MAX_DEPTH) {
+		rt_probe.too_deep = true;
+		return;
+	}
+	rt_probe.calls++;
+	rt_probe.depth++;
+	rt_probe.max_depth = max(rt_probe.max_depth, rt_probe.depth);
+	/* Size 0 fails: a failure inside the probe. */
+	region_alloc(READ_ONCE(rt_probe.target), 0, GFP_ATOMIC);
+	rt_probe.depth--;
+}
+
+static void rt_trace_probe_nesting(struct kunit *test)
+{
+	struct region *a = rt_new(test, "rt-tp-a", 0, 1);
+	struct region *b = rt_new(test, "rt-tp-b", 0, 1);
+	unsigned int calls_b;
+	void *p[3];
+	int err;
+
+	memset(&rt_probe, 0, sizeof(rt_probe));
+	rt_probe.target = b;
+	err = register_trace_alloc_fail(rt_probe_alloc_fail, NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* Two failures of A; the probe's allocation from B fails each time. */
+	p[0] = region_alloc(a, 0, GFP_KERNEL);
+	p[1] = region_alloc(a, REGION_MAX_ALLOC + 1, GFP_ATOMIC);
+	calls_b = rt_probe.calls;
+	/* The probe allocates from the region whose failure it sees. */
+	WRITE_ONCE(rt_probe.target, a);
+	p[2] = region_alloc(a, SIZE_MAX, GFP_KERNEL);
+	unregister_trace_alloc_fail(rt_probe_alloc_fail, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_NULL(test, p[0]);
+	KUNIT_EXPECT_NULL(test, p[1]);
+	KUNIT_EXPECT_NULL(test, p[2]);
+	KUNIT_EXPECT_EQ(test, calls_b, 2U);
+	KUNIT_EXPECT_EQ(test, rt_probe.calls, 3U);
+	KUNIT_EXPECT_EQ(test, rt_probe.max_depth, 1U);
+	KUNIT_EXPECT_FALSE(test, rt_probe.too_deep);
+	/* Every failure counted, the probe's included. */
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_TOO_LARGE), 4ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_TOO_LARGE), 2ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+}
+
+/*
+ * Lock-free stats against a drop: an allocation and a whole drop inside
+ * region_get_stats(), between its load of bytes_at_drop and its sums.
+ * bytes_live may be stale, but never above bytes_alloc (a wrapped u64).
+ */
+
+static struct {
+	unsigned int calls;
+	void *p;
+	int ret;
+} rt_stats_race;
+
+static void rt_stats_hook_drop(struct region *r)
+{
+	/* Once: region_get_stats() of the case's later checks runs plain. */
+	WRITE_ONCE(region_test_stats_fn, NULL);
+	rt_stats_race.calls++;
+	rt_stats_race.p = region_alloc(r, 64, GFP_KERNEL);
+	rt_stats_race.ret = region_drop(r);
+}
+
+static void rt_stats_vs_drop(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-statsrace", 0, 1);
+	struct region_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 100, GFP_KERNEL));
+	rt_quiesce(r);
+	memset(&rt_stats_race, 0, sizeof(rt_stats_race));
+	rt_stats_race.ret = -1;
+	strscpy(region_test_target, "rt-statsrace", sizeof(region_test_target));
+	WRITE_ONCE(region_test_stats_fn, rt_stats_hook_drop);
+
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, rt_stats_race.calls, 1U);
+	KUNIT_EXPECT_NOT_NULL(test, rt_stats_race.p);
+	KUNIT_EXPECT_EQ(test, rt_stats_race.ret, 0);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, 104ULL + 64);
+	KUNIT_EXPECT_LE(test, st.bytes_live, st.bytes_alloc);
+	KUNIT_EXPECT_LE(test, st.bytes_live, 104ULL + 64);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+
+	/* Quiet again: exact figures. */
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, 104ULL + 64);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+	rt_check(test, r);
+}
+
+/*
+ * Name reuse: region_destroy() removes the debugfs directory before it
+ * releases the name, so a region created with the same name as soon as the
+ * name is free gets a directory and files of its own.
+ */
+
+static struct region *rt_reuse;
+
+static void rt_name_reuse_hook(struct region *old)
+{
+	/* Once: the new region's own destroy runs plain. */
+	WRITE_ONCE(region_test_name_fn, NULL);
+	rt_reuse = region_create(old->name, NULL);
+}
+
+/* The debugfs file @dir/@name exists and is the one of @r. */
+static bool rt_debugfs_file_of(struct dentry *dir, const char *name,
+			       struct region *r)
+{
+	struct dentry *d = debugfs_lookup(name, dir);
+	bool ok = d && d_inode(d)->i_private == r;
+
+	dput(d);
+	return ok;
+}
+
+static void rt_name_reuse(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-reuse", 0, 1);
+	struct rt_ctx *ctx = test->priv;
+	struct dentry *dir;
+	struct region *n;
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+	rt_reuse = NULL;
+	strscpy(region_test_target, "rt-reuse", sizeof(region_test_target));
+	WRITE_ONCE(region_test_name_fn, rt_name_reuse_hook);
+	rt_forget(test, r);
+	region_destroy(r);
+	n = rt_reuse;
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, n);
+	ctx->r[0] = n;
+
+	dir = debugfs_lookup("rt-reuse", region_debugfs_root);
+	KUNIT_EXPECT_NOT_NULL(test, dir);
+	KUNIT_EXPECT_PTR_EQ(test, dir, n->dir);
+	KUNIT_EXPECT_TRUE(test, rt_debugfs_file_of(dir, "stats", n));
+	KUNIT_EXPECT_TRUE(test, rt_debugfs_file_of(dir, "drop", n));
+	dput(dir);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(n, 8, GFP_KERNEL));
+	rt_check(test, n);
+
+	/* Destroying the second one leaves nothing behind. */
+	rt_forget(test, n);
+	region_destroy(n);
+	dir = debugfs_lookup("rt-reuse", region_debugfs_root);
+	KUNIT_EXPECT_NULL(test, dir);
+	dput(dir);
+	mutex_lock(&region_mutex);
+	KUNIT_EXPECT_NULL(test, region_find("rt-reuse"));
+	mutex_unlock(&region_mutex);
+}
+
+/*
+ * Bump overflow: a block whose offset is near LONG_MAX (a retired block
+ * bumped by many stale callers) is not added to at all, so the offset
+ * cannot wrap round to a small value inside the block; the call installs a
+ * new block instead.  Just below the end, a request that fits still fits.
+ */
+static void rt_bump_overflow(struct kunit *test, unsigned int mode)
+{
+	struct region *r = rt_new_flags(test, "rt-overflow", 0, 2, mode);
+	struct region_block *old, *nb = NULL;
+	u8 *first, *last = NULL, *p = NULL;
+	long off = 0;
+	unsigned long flags;
+
+	rt_quiesce(r);
+	/* Interrupts off: this CPU's block stays the one bumped. */
+	local_irq_save(flags);
+	first = region_alloc(r, 8, GFP_ATOMIC);
+	old = rt_this_cur(r);
+	if (first && old) {
+		rt_set_off(r, old, REGION_MAX_ALLOC - 8);
+		last = region_alloc(r, 8, GFP_ATOMIC);
+		rt_set_off(r, old, LONG_MAX - 3);
+		p = region_alloc(r, 8, GFP_ATOMIC);
+		nb = rt_this_cur(r);
+		off = atomic_long_read(&old->off);
+	}
+	local_irq_restore(flags);
+
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_EXPECT_PTR_EQ(test, first, (u8 *)old->data);
+	KUNIT_EXPECT_PTR_EQ(test, last, (u8 *)old->data + REGION_MAX_ALLOC - 8);
+	KUNIT_ASSERT_NOT_NULL(test, nb);
+	KUNIT_EXPECT_PTR_NE(test, nb, old);
+	/* From the new block, not from a wrapped offset of the old one. */
+	KUNIT_EXPECT_PTR_EQ(test, p, (u8 *)nb->data);
+	/* No add happened on the old block. */
+	KUNIT_EXPECT_EQ(test, off, LONG_MAX - 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&nb->off), 8L);
+	rt_check(test, r);
+	region_drop(r);
+	rt_check(test, r);
+}
+
+static void rt_bump_overflow_shared(struct kunit *test)
+{
+	rt_bump_overflow(test, 0);
+}
+
+static void rt_bump_overflow_percpu(struct kunit *test)
+{
+	rt_bump_overflow(test, REGION_F_PERCPU);
+}
+
+/*
+ * on_drop may not drop or destroy any region: region_drop() returns
+ * -EDEADLK, region_destroy() refuses and keeps the region.  A region
+ * without on_drop refuses debugfs drops.
+ */
+
+struct rt_od_rule {
+	struct region *other;
+	unsigned int calls;
+	int drop_other, drop_self;
+};
+
+static void rt_od_rule_fn(struct region *r, void *priv)
+{
+	struct rt_od_rule *s = priv;
+
+	s->calls++;
+	s->drop_other = region_drop(s->other);
+	s->drop_self = region_drop(r);
+	region_destroy(s->other);
+}
+
+static void rt_on_drop_refuses(struct kunit *test)
+{
+	struct region *other = rt_new(test, "rt-od-other", 0, 1);
+	struct rt_ctx *ctx = test->priv;
+	struct region_params p = { .reserve_blocks = 1 };
+	struct rt_od_rule *s;
+	struct region *self;
+	bool alive;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->other = other;
+	s->drop_other = 1;
+	s->drop_self = 1;
+	p.on_drop = rt_od_rule_fn;
+	p.priv = s;
+	self = region_create("rt-od-self", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, self);
+	ctx->r[1] = self;
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(other, 8, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(self, 8, GFP_KERNEL));
+
+	/* No on_drop: refused. */
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(other), -EPERM);
+	KUNIT_EXPECT_EQ(test, other->drops, 0ULL);
+
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(self), 0);
+	KUNIT_EXPECT_EQ(test, s->calls, 1U);
+	KUNIT_EXPECT_EQ(test, s->drop_other, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, s->drop_self, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, self->drops, 1ULL);
+
+	mutex_lock(&region_mutex);
+	alive = region_find("rt-od-other") == other;
+	mutex_unlock(&region_mutex);
+	KUNIT_EXPECT_TRUE(test, alive);
+	if (!alive) {
+		/* Destroyed in spite of the rule: do not free it twice. */
+		rt_forget(test, other);
+		return;
+	}
+	/* Kept, untouched, usable; outside on_drop the calls work. */
+	KUNIT_EXPECT_EQ(test, other->drops, 0ULL);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(other, 8, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, region_drop(other), 0);
+	KUNIT_EXPECT_EQ(test, other->drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, region_drop(self), 0);
+	rt_check(test, other);
+	rt_check(test, self);
+}
+
+/*
+ * Orphans: the owner module of a region goes away without destroying it.
+ * The module notifier orphans that module's regions only: their debugfs
+ * drops are refused without calling on_drop (its code is gone).
+ */
+
+static struct module rt_fake_owner;
+
+static void rt_od_count_fn(struct region *r, void *priv)
+{
+	unsigned int *calls = priv;
+
+	(*calls)++;
+}
+
+static void rt_orphan(struct kunit *test)
+{
+	struct region_params p = { .reserve_blocks = 1 };
+	unsigned int calls_gone = 0, calls_kept = 0;
+	struct rt_ctx *ctx = test->priv;
+	struct region *gone, *kept;
+
+	p.on_drop = rt_od_count_fn;
+	p.priv = &calls_gone;
+	gone = __region_create("rt-orphan", &p, &rt_fake_owner);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gone);
+	ctx->r[0] = gone;
+	p.priv = &calls_kept;
+	kept = region_create("rt-kept", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kept);
+	ctx->r[1] = kept;
+	KUNIT_EXPECT_PTR_EQ(test, gone->owner, &rt_fake_owner);
+	KUNIT_EXPECT_PTR_EQ(test, kept->owner, THIS_MODULE);
+
+	/* Another state change of the owner is no reason to orphan. */
+	KUNIT_EXPECT_EQ(test, region_module_notify(NULL, MODULE_STATE_LIVE,
+						   &rt_fake_owner),
+			NOTIFY_DONE);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(gone->orphan));
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), 0);
+	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
+
+	KUNIT_EXPECT_EQ(test, region_module_notify(NULL, MODULE_STATE_GOING,
+						   &rt_fake_owner),
+			NOTIFY_OK);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gone->orphan));
+	KUNIT_EXPECT_NULL(test, gone->owner);
+	/* Still an allocator for whoever holds it... */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(gone, 8, GFP_KERNEL));
+	/* ...but debugfs drops are refused, on_drop not called. */
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), -EPERM);
+	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
+	KUNIT_EXPECT_EQ(test, gone->drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, region_drop(gone), 0);
+	KUNIT_EXPECT_EQ(test, gone->drops, 2ULL);
+
+	/* The region of another owner is untouched. */
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kept->orphan));
+	KUNIT_EXPECT_PTR_EQ(test, kept->owner, THIS_MODULE);
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(kept), 0);
+	KUNIT_EXPECT_EQ(test, calls_kept, 1U);
+	rt_check(test, gone);
+	rt_check(test, kept);
+}
+
 /* NMI: a real one, raised on this CPU by a self-IPI. */
 
 #ifdef CONFIG_X86_LOCAL_APIC
@@ -1267,8 +1748,62 @@ static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
 	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 2ULL);
 	rt_check(test, r);
 }
+
+/*
+ * An NMI that interrupts a region's locked section on its CPU: it fails as
+ * "recursion" without trying any lock, A's (which its own CPU holds, where
+ * the trylock above said "busy") and B's (free, but it would nest).
+ */
+static void rt_nmi_guard(struct kunit *test, unsigned int mode)
+{
+	struct region *a = rt_new_flags(test, "rt-nmi-a", 0, 2, mode);
+	struct region *b = rt_new_flags(test, "rt-nmi-b", 0, 2, mode);
+	bool ran_a, ran_b, ran;
+	unsigned long flags;
+	void *pa, *pb, *pc;
+	int err;
+
+	err = register_nmi_handler(NMI_LOCAL, rt_nmi_handler, 0, "rt_kunit");
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(a, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(a);
+	rt_quiesce(b);
+
+	/* Lock and guard, as a locked section of region_alloc() has them. */
+	region_lock(a, &flags);
+	ran_a = rt_alloc_in_nmi(a, &pa);
+	ran_b = rt_alloc_in_nmi(b, &pb);
+	region_unlock(a, flags);
+
+	/* Guard down: an NMI installs a spare block. */
+	local_irq_save(flags);
+	ran = rt_alloc_in_nmi(a, &pc) && pc;
+	local_irq_restore(flags);
+	unregister_nmi_handler(NMI_LOCAL, "rt_kunit");
+
+	KUNIT_ASSERT_TRUE_MSG(test, ran_a && ran_b, "no NMI arrived");
+	KUNIT_EXPECT_NULL(test, pa);
+	KUNIT_EXPECT_NULL(test, pb);
+	KUNIT_EXPECT_TRUE(test, ran);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_NMI_BUSY), 0ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_NMI_BUSY), 0ULL);
+	rt_quiesce(a);
+	rt_quiesce(b);
+	KUNIT_EXPECT_EQ(test, b->installs, 0ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+}
 #else
 static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
+{
+	kunit_skip(test, "no local APIC to raise an NMI");
+}
+
+static void rt_nmi_guard(struct kunit *test, unsigned int mode)
 {
 	kunit_skip(test, "no local APIC to raise an NMI");
 }
@@ -1282,6 +1817,16 @@ static void rt_nmi_trylock_shared(struct kunit *test)
 static void rt_nmi_trylock_percpu(struct kunit *test)
 {
 	rt_nmi_trylock(test, REGION_F_PERCPU);
+}
+
+static void rt_nmi_guard_shared(struct kunit *test)
+{
+	rt_nmi_guard(test, 0);
+}
+
+static void rt_nmi_guard_percpu(struct kunit *test)
+{
+	rt_nmi_guard(test, REGION_F_PERCPU);
 }
 
 static struct kunit_case region_test_cases[] = {
@@ -1306,8 +1851,19 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_drop_before_install),
 	KUNIT_CASE(rt_drop_vs_fastpath_shared),
 	KUNIT_CASE(rt_drop_vs_fastpath_percpu),
+	KUNIT_CASE(rt_recursion_shared),
+	KUNIT_CASE(rt_recursion_percpu),
+	KUNIT_CASE(rt_trace_probe_nesting),
+	KUNIT_CASE(rt_stats_vs_drop),
+	KUNIT_CASE(rt_name_reuse),
+	KUNIT_CASE(rt_bump_overflow_shared),
+	KUNIT_CASE(rt_bump_overflow_percpu),
+	KUNIT_CASE(rt_on_drop_refuses),
+	KUNIT_CASE(rt_orphan),
 	KUNIT_CASE(rt_nmi_trylock_shared),
 	KUNIT_CASE(rt_nmi_trylock_percpu),
+	KUNIT_CASE(rt_nmi_guard_shared),
+	KUNIT_CASE(rt_nmi_guard_percpu),
 	{}
 };
 
