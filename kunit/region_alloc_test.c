@@ -10,16 +10,23 @@
  * init function); the KTAP stays in /sys/kernel/debug/kunit/traceregion/
  * results until the module is unloaded.  tools/run-kunit does all that.
  *
- * The only seam in region_alloc.c is region_test_block_new(), called first
- * in region_block_new() for the region named in region_test_target:
- *  - a hook, run in the allocating task, that can stage a race (another
- *    installer, a drop) exactly while the slow path is between its two
- *    rounds, or delay or fail a block allocation;
- *  - a fault point built on should_fail() (region_test_fail_attr) that fails
- *    block allocations like fail_page_alloc would, but only for that region.
+ * The seams in region_alloc.c act on the region named in region_test_target:
+ *  - region_test_block_new(), called first in region_block_new(): a hook,
+ *    run in the allocating task, that can stage a race (another installer,
+ *    a drop) exactly while the slow path is between its two rounds, or
+ *    delay or fail a block allocation; and a fault point built on
+ *    should_fail() (region_test_fail_attr, with CONFIG_FAULT_INJECTION)
+ *    that fails block allocations like fail_page_alloc would, but only for
+ *    that region;
+ *  - region_test_stats_hook(), inside region_get_stats() right after its
+ *    load of bytes_at_drop: a hook can allocate and drop in that window;
+ *  - region_test_name_released(), inside region_destroy() right after the
+ *    region left region_list: a hook can reuse the name.
  *
  * Cases that need concurrency use kthreads; the NMI cases raise a real NMI
  * on the current CPU with a self-IPI and allocate from an NMI handler.
+ * region_destroy() does not wait for users, so rt_exit() stops a case's
+ * workers before it destroys the case's regions.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -36,6 +43,8 @@
 
 static char region_test_target[REGION_NAME_MAX + 1];
 static bool (*region_test_hook)(struct region *r);
+static void (*region_test_stats_fn)(struct region *r);
+static void (*region_test_name_fn)(struct region *r);
 
 #ifdef CONFIG_FAULT_INJECTION
 static struct fault_attr region_test_fail_attr = FAULT_ATTR_INITIALIZER;
@@ -54,6 +63,35 @@ static bool region_test_block_new(struct region *r)
 #else
 	return false;
 #endif
+}
+
+static bool region_test_is_target(struct region *r)
+{
+	return region_test_target[0] && !strcmp(r->name, region_test_target);
+}
+
+/*
+ * region_get_stats() calls this between its load of bytes_at_drop and its
+ * sums of the per-CPU counters: a hook can allocate and drop right there.
+ */
+static void region_test_stats_hook(struct region *r)
+{
+	void (*fn)(struct region *r) = READ_ONCE(region_test_stats_fn);
+
+	if (fn && region_test_is_target(r))
+		fn(r);
+}
+
+/*
+ * region_destroy() calls this right after the region left region_list, so
+ * its name is free again: a hook can create a region of the same name.
+ */
+static void region_test_name_released(struct region *r)
+{
+	void (*fn)(struct region *r) = READ_ONCE(region_test_name_fn);
+
+	if (fn && region_test_is_target(r))
+		fn(r);
 }
 
 /*
@@ -85,7 +123,19 @@ static void rt_seam_reset(void)
 	WRITE_ONCE(region_test_fail_attr.probability, 0);
 #endif
 	WRITE_ONCE(region_test_hook, NULL);
+	WRITE_ONCE(region_test_stats_fn, NULL);
+	WRITE_ONCE(region_test_name_fn, NULL);
 	region_test_target[0] = '\0';
+}
+
+/* Fault point calls still to fail, as rt_fail_blocks() set them. */
+static int rt_fail_times_left(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return atomic_read(&region_test_fail_attr.times);
+#else
+	return 0;
+#endif
 }
 
 static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
@@ -94,13 +144,21 @@ static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
 	WRITE_ONCE(region_test_hook, hook);
 }
 
-/* Regions of a case, destroyed by rt_exit() whatever happened. */
+/*
+ * Regions of a case, destroyed by rt_exit() whatever happened, and its
+ * worker threads, stopped before that: region_destroy() does not wait for
+ * users, its caller must have stopped them.
+ */
 
 #define RT_REGIONS	4
+#define RT_WORKERS	4
 
 struct rt_ctx {
 	struct region *r[RT_REGIONS];
+	struct task_struct *workers[RT_WORKERS];
 };
+
+static void rt_stop_worker(struct kunit *test, struct task_struct *t);
 
 static int rt_init(struct kunit *test)
 {
@@ -117,6 +175,9 @@ static void rt_exit(struct kunit *test)
 	int i;
 
 	rt_seam_reset();
+	for (i = 0; i < RT_WORKERS; i++)
+		if (ctx->workers[i])
+			rt_stop_worker(test, ctx->workers[i]);
 	for (i = 0; i < RT_REGIONS; i++)
 		region_destroy(ctx->r[i]);
 }
@@ -626,24 +687,34 @@ static int rt_worker_fn(void *data)
 static struct task_struct *rt_start_worker(struct kunit *test,
 					   struct rt_worker *w, int cpu)
 {
+	struct rt_ctx *ctx = test->priv;
 	struct task_struct *t;
+	int i;
 
+	for (i = 0; i < RT_WORKERS && ctx->workers[i]; i++)
+		;
+	KUNIT_ASSERT_LT(test, i, RT_WORKERS);
 	init_completion(&w->done);
 	t = kthread_create(rt_worker_fn, w, "rt_worker/%d", cpu);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	kthread_bind(t, cpu);
 	get_task_struct(t);
+	ctx->workers[i] = t;
 	wake_up_process(t);
 	return t;
 }
 
-static void rt_stop_worker(struct task_struct *t)
+static void rt_stop_worker(struct kunit *test, struct task_struct *t)
 {
+	struct rt_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < RT_WORKERS; i++)
+		if (ctx->workers[i] == t)
+			ctx->workers[i] = NULL;
 	kthread_stop(t);
 	put_task_struct(t);
 }
-
-#define RT_WORKERS	4
 
 static void rt_installers_contend(struct kunit *test)
 {
@@ -666,7 +737,7 @@ static void rt_installers_contend(struct kunit *test)
 	for (i = 0; i < n; i++) {
 		while (READ_ONCE(w[i].ok) + READ_ONCE(w[i].fail) < w[i].iters)
 			msleep(20);
-		rt_stop_worker(t[i]);
+		rt_stop_worker(test, t[i]);
 		ok += w[i].ok;
 		KUNIT_EXPECT_EQ(test, w[i].fail, 0UL);
 		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
@@ -694,8 +765,7 @@ static void rt_fail_create(struct kunit *test)
 		rt_fail_blocks("rt-fail-create", skip, 1);
 		r = region_create("rt-fail-create", &p);
 		KUNIT_EXPECT_EQ(test, PTR_ERR(r), -ENOMEM);
-		KUNIT_EXPECT_EQ(test,
-				atomic_read(&region_test_fail_attr.times), 0);
+		KUNIT_EXPECT_EQ(test, rt_fail_times_left(), 0);
 		if (!IS_ERR(r))
 			region_destroy(r);
 	}
@@ -793,74 +863,6 @@ static void rt_destroy_during_refill(struct kunit *test)
 	/* The worker sleeps in region_block_new(); destroy must wait. */
 	rt_forget(test, r);
 	region_destroy(r);
-}
-
-/* region_destroy() waits for a blocking caller that is inside vmalloc. */
-
-struct rt_dsleeper {
-	struct region *r;
-	struct task_struct *task;
-	struct completion in_vmalloc, done;
-	bool armed, woke;
-	void *p;
-};
-
-static struct rt_dsleeper *rt_dsleeper;
-
-static bool rt_dsleeper_hook(struct region *r)
-{
-	struct rt_dsleeper *s = rt_dsleeper;
-	int i;
-
-	if (current->flags & PF_WQ_WORKER)
-		return true;
-	if (current != s->task || !s->armed)
-		return false;
-	s->armed = false;
-	complete(&s->in_vmalloc);
-	/* A slow vmalloc, during which the owner destroys the region. */
-	for (i = 0; i < 200 && !READ_ONCE(r->fenced); i++)
-		msleep(20);
-	msleep(100);
-	WRITE_ONCE(s->woke, true);
-	return false;
-}
-
-static int rt_dsleeper_fn(void *data)
-{
-	struct rt_dsleeper *s = data;
-
-	s->p = region_alloc(s->r, 8, GFP_KERNEL);
-	kthread_complete_and_exit(&s->done, 0);
-}
-
-static void rt_destroy_waits_vmalloc(struct kunit *test)
-{
-	struct region *r = rt_new(test, "rt-dsleeper", 0, 0);
-	struct rt_dsleeper *s;
-
-	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->r = r;
-	init_completion(&s->in_vmalloc);
-	init_completion(&s->done);
-	rt_dsleeper = s;
-	/* A full current block, no spare: the next call vmallocs. */
-	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
-						 GFP_KERNEL));
-	rt_set_hook("rt-dsleeper", rt_dsleeper_hook);
-	s->armed = true;
-	s->task = kthread_create(rt_dsleeper_fn, s, "rt_dsleeper");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(s->task));
-	wake_up_process(s->task);
-	wait_for_completion(&s->in_vmalloc);
-
-	rt_forget(test, r);
-	region_destroy(r);
-	/* It came back before the region was freed (else KASAN reports). */
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(s->woke));
-	wait_for_completion(&s->done);
-	KUNIT_EXPECT_NULL(test, s->p);
 }
 
 /* region_drop(): the fence against in-flight fast paths. */
@@ -1152,7 +1154,7 @@ static void rt_drop_vs_fastpath(struct kunit *test, unsigned int flags)
 	}
 	usleep_range(1000, 3000);
 	for (i = 0; i < n; i++) {
-		rt_stop_worker(t[i]);
+		rt_stop_worker(test, t[i]);
 		ok += w[i].ok;
 		fail += w[i].fail;
 		KUNIT_EXPECT_EQ(test, w[i].bad, 0UL);
@@ -1179,6 +1181,490 @@ static void rt_drop_vs_fastpath_shared(struct kunit *test)
 static void rt_drop_vs_fastpath_percpu(struct kunit *test)
 {
 	rt_drop_vs_fastpath(test, REGION_F_PERCPU);
+}
+
+/*
+ * Re-entry guard: while this CPU is inside a region's locked section (a
+ * probe fired in there), every slow path fails as "recursion": on the same
+ * region it would spin on a lock its own CPU holds, on another it would
+ * nest a second region lock.  The fast path takes no lock and still works.
+ */
+
+/* The current block this CPU bumps; interrupts off, or a quiet region. */
+static struct region_block *rt_this_cur(struct region *r)
+{
+	if (r->percpu)
+		return rcu_dereference_protected(this_cpu_ptr(r->pcpu)->cur,
+						 true);
+	return rcu_dereference_protected(r->cur, true);
+}
+
+/* Set the offset of @b as the mode's bump reads it. */
+static void rt_set_off(struct region *r, struct region_block *b, long off)
+{
+	if (r->percpu)
+		local_set(&b->loff, off);
+	else
+		atomic_long_set(&b->off, off);
+}
+
+/* No CPU is inside a locked section or emitting an event of ours. */
+static void rt_check_guards(struct kunit *test)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.locked, cpu), 0U);
+		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.events, cpu), 0U);
+	}
+}
+
+static void rt_recursion(struct kunit *test, unsigned int mode)
+{
+	struct region *a = rt_new_flags(test, "rt-rec-a", 0, 2, mode);
+	struct region *b = rt_new_flags(test, "rt-rec-b", 0, 2, mode);
+	u8 *first, *fast = NULL, *fill = NULL, *slow_a = NULL, *slow_b = NULL;
+	u8 *self_b = NULL, *after, *want_after;
+	unsigned int cause = REGION_FAIL_NR;
+	unsigned long irqs, flags;
+	bool locked;
+
+	rt_quiesce(a);
+	rt_quiesce(b);
+	/* Interrupts off: one CPU, one current block throughout. */
+	local_irq_save(irqs);
+	first = region_alloc(a, 8, GFP_ATOMIC);
+	locked = region_lock_atomic(a, &flags, &cause);
+	if (locked) {
+		/* The fast path takes no lock. */
+		fast = region_alloc(a, 8, GFP_ATOMIC);
+		fill = region_alloc(a, REGION_MAX_ALLOC - 16, GFP_ATOMIC);
+		/* B's lock is free, but would nest inside A's. */
+		slow_b = region_alloc(b, 8, GFP_ATOMIC);
+		/* A is full: its slow path would spin on A's lock. */
+		slow_a = region_alloc(a, 8, GFP_ATOMIC);
+		region_unlock(a, flags);
+	}
+	/* Guard down: A's slow path installs a spare block. */
+	after = region_alloc(a, 8, GFP_ATOMIC);
+	want_after = rt_this_cur(a) ? (u8 *)rt_this_cur(a)->data : NULL;
+	/* region_lock(), the process-context taker, raises the guard too. */
+	region_lock(b, &flags);
+	self_b = region_alloc(b, 8, GFP_ATOMIC);
+	region_unlock(b, flags);
+	local_irq_restore(irqs);
+
+	KUNIT_ASSERT_TRUE(test, locked);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_EXPECT_PTR_EQ(test, fast, first + 8);
+	KUNIT_EXPECT_PTR_EQ(test, fill, first + 16);
+	KUNIT_EXPECT_NULL(test, slow_b);
+	KUNIT_EXPECT_NULL(test, slow_a);
+	KUNIT_EXPECT_NULL(test, self_b);
+	KUNIT_EXPECT_NOT_NULL(test, after);
+	KUNIT_EXPECT_PTR_EQ(test, after, want_after);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_RECURSION), 2ULL);
+	rt_quiesce(a);
+	rt_quiesce(b);
+	KUNIT_EXPECT_EQ(test, a->installs, 2ULL);
+	KUNIT_EXPECT_EQ(test, b->installs, 0ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+	/* Nothing stuck: B works once the guard is down. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(b, 8, GFP_ATOMIC));
+	rt_check(test, b);
+}
+
+static void rt_recursion_shared(struct kunit *test)
+{
+	rt_recursion(test, 0);
+}
+
+static void rt_recursion_percpu(struct kunit *test)
+{
+	rt_recursion(test, REGION_F_PERCPU);
+}
+
+/*
+ * A probe on our own alloc_fail event that allocates, and fails: its
+ * failure is counted but emits no second event on this CPU, so the probe
+ * runs once per outer failure.  The probe stops itself at a depth of 4,
+ * so that a missing guard shows up as a failed case rather than a stack
+ * overflow.
+ */
+
+#define RT_PROBE_MAX_DEPTH	4
+
+static struct {
+	struct region *target;
+	unsigned int calls, depth, max_depth;
+	bool too_deep;
+} rt_probe;
+
+static void rt_probe_alloc_fail(void *data, const char *name, size_t size,
+				unsigned int cause)
+{
+	if (strncmp(name, "rt-tp-", 6))
+		return;
+	if (rt_probe.depth >= RT_PROBE_MAX_DEPTH) {
+		rt_probe.too_deep = true;
+		return;
+	}
+	rt_probe.calls++;
+	rt_probe.depth++;
+	rt_probe.max_depth = max(rt_probe.max_depth, rt_probe.depth);
+	/* Size 0 fails: a failure inside the probe. */
+	region_alloc(READ_ONCE(rt_probe.target), 0, GFP_ATOMIC);
+	rt_probe.depth--;
+}
+
+static void rt_trace_probe_nesting(struct kunit *test)
+{
+	struct region *a = rt_new(test, "rt-tp-a", 0, 1);
+	struct region *b = rt_new(test, "rt-tp-b", 0, 1);
+	unsigned int calls_b;
+	void *p[3];
+	int err;
+
+	memset(&rt_probe, 0, sizeof(rt_probe));
+	rt_probe.target = b;
+	err = register_trace_alloc_fail(rt_probe_alloc_fail, NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* Two failures of A; the probe's allocation from B fails each time. */
+	p[0] = region_alloc(a, 0, GFP_KERNEL);
+	p[1] = region_alloc(a, REGION_MAX_ALLOC + 1, GFP_ATOMIC);
+	calls_b = rt_probe.calls;
+	/* The probe allocates from the region whose failure it sees. */
+	WRITE_ONCE(rt_probe.target, a);
+	p[2] = region_alloc(a, SIZE_MAX, GFP_KERNEL);
+	unregister_trace_alloc_fail(rt_probe_alloc_fail, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_NULL(test, p[0]);
+	KUNIT_EXPECT_NULL(test, p[1]);
+	KUNIT_EXPECT_NULL(test, p[2]);
+	KUNIT_EXPECT_EQ(test, calls_b, 2U);
+	KUNIT_EXPECT_EQ(test, rt_probe.calls, 3U);
+	KUNIT_EXPECT_EQ(test, rt_probe.max_depth, 1U);
+	KUNIT_EXPECT_FALSE(test, rt_probe.too_deep);
+	/* Every failure counted, the probe's included. */
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_TOO_LARGE), 4ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_TOO_LARGE), 2ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+}
+
+/*
+ * Lock-free stats against a drop: an allocation and a whole drop inside
+ * region_get_stats(), between its load of bytes_at_drop and its sums.
+ * bytes_live may be stale, but never above bytes_alloc (a wrapped u64).
+ */
+
+static struct {
+	unsigned int calls;
+	void *p;
+	int ret;
+} rt_stats_race;
+
+static void rt_stats_hook_drop(struct region *r)
+{
+	/* Once: region_get_stats() of the case's later checks runs plain. */
+	WRITE_ONCE(region_test_stats_fn, NULL);
+	rt_stats_race.calls++;
+	rt_stats_race.p = region_alloc(r, 64, GFP_KERNEL);
+	rt_stats_race.ret = region_drop(r);
+}
+
+static void rt_stats_vs_drop(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-statsrace", 0, 1);
+	struct region_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 100, GFP_KERNEL));
+	rt_quiesce(r);
+	memset(&rt_stats_race, 0, sizeof(rt_stats_race));
+	rt_stats_race.ret = -1;
+	strscpy(region_test_target, "rt-statsrace", sizeof(region_test_target));
+	WRITE_ONCE(region_test_stats_fn, rt_stats_hook_drop);
+
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, rt_stats_race.calls, 1U);
+	KUNIT_EXPECT_NOT_NULL(test, rt_stats_race.p);
+	KUNIT_EXPECT_EQ(test, rt_stats_race.ret, 0);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, 104ULL + 64);
+	KUNIT_EXPECT_LE(test, st.bytes_live, st.bytes_alloc);
+	KUNIT_EXPECT_LE(test, st.bytes_live, 104ULL + 64);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+
+	/* Quiet again: exact figures. */
+	rt_quiesce(r);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.bytes_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_alloc, 104ULL + 64);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+	rt_check(test, r);
+}
+
+/*
+ * Name reuse: region_destroy() removes the debugfs directory before it
+ * releases the name, so a region created with the same name as soon as the
+ * name is free gets a directory and files of its own.
+ */
+
+static struct region *rt_reuse;
+
+static void rt_name_reuse_hook(struct region *old)
+{
+	/* Once: the new region's own destroy runs plain. */
+	WRITE_ONCE(region_test_name_fn, NULL);
+	rt_reuse = region_create(old->name, NULL);
+}
+
+/* The debugfs file @dir/@name exists and is the one of @r. */
+static bool rt_debugfs_file_of(struct dentry *dir, const char *name,
+			       struct region *r)
+{
+	struct dentry *d = debugfs_lookup(name, dir);
+	bool ok = d && d_inode(d)->i_private == r;
+
+	dput(d);
+	return ok;
+}
+
+static void rt_name_reuse(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-reuse", 0, 1);
+	struct rt_ctx *ctx = test->priv;
+	struct dentry *dir;
+	struct region *n;
+
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+	rt_reuse = NULL;
+	strscpy(region_test_target, "rt-reuse", sizeof(region_test_target));
+	WRITE_ONCE(region_test_name_fn, rt_name_reuse_hook);
+	rt_forget(test, r);
+	region_destroy(r);
+	n = rt_reuse;
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, n);
+	ctx->r[0] = n;
+
+	dir = debugfs_lookup("rt-reuse", region_debugfs_root);
+	KUNIT_EXPECT_NOT_NULL(test, dir);
+	KUNIT_EXPECT_PTR_EQ(test, dir, n->dir);
+	KUNIT_EXPECT_TRUE(test, rt_debugfs_file_of(dir, "stats", n));
+	KUNIT_EXPECT_TRUE(test, rt_debugfs_file_of(dir, "drop", n));
+	dput(dir);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(n, 8, GFP_KERNEL));
+	rt_check(test, n);
+
+	/* Destroying the second one leaves nothing behind. */
+	rt_forget(test, n);
+	region_destroy(n);
+	dir = debugfs_lookup("rt-reuse", region_debugfs_root);
+	KUNIT_EXPECT_NULL(test, dir);
+	dput(dir);
+	mutex_lock(&region_mutex);
+	KUNIT_EXPECT_NULL(test, region_find("rt-reuse"));
+	mutex_unlock(&region_mutex);
+}
+
+/*
+ * Bump overflow: a block whose offset is near LONG_MAX (a retired block
+ * bumped by many stale callers) is not added to at all, so the offset
+ * cannot wrap round to a small value inside the block; the call installs a
+ * new block instead.  Just below the end, a request that fits still fits.
+ */
+static void rt_bump_overflow(struct kunit *test, unsigned int mode)
+{
+	struct region *r = rt_new_flags(test, "rt-overflow", 0, 2, mode);
+	struct region_block *old, *nb = NULL;
+	u8 *first, *last = NULL, *p = NULL;
+	long off = 0;
+	unsigned long flags;
+
+	rt_quiesce(r);
+	/* Interrupts off: this CPU's block stays the one bumped. */
+	local_irq_save(flags);
+	first = region_alloc(r, 8, GFP_ATOMIC);
+	old = rt_this_cur(r);
+	if (first && old) {
+		rt_set_off(r, old, REGION_MAX_ALLOC - 8);
+		last = region_alloc(r, 8, GFP_ATOMIC);
+		rt_set_off(r, old, LONG_MAX - 3);
+		p = region_alloc(r, 8, GFP_ATOMIC);
+		nb = rt_this_cur(r);
+		off = atomic_long_read(&old->off);
+		/* An add that wrapped: full again, for the drop's memset. */
+		if (off != LONG_MAX - 3)
+			rt_set_off(r, old, REGION_MAX_ALLOC);
+	}
+	local_irq_restore(flags);
+
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_EXPECT_PTR_EQ(test, first, (u8 *)old->data);
+	KUNIT_EXPECT_PTR_EQ(test, last, (u8 *)old->data + REGION_MAX_ALLOC - 8);
+	KUNIT_ASSERT_NOT_NULL(test, nb);
+	KUNIT_EXPECT_PTR_NE(test, nb, old);
+	/* From the new block, not from a wrapped offset of the old one. */
+	KUNIT_EXPECT_PTR_EQ(test, p, (u8 *)nb->data);
+	/* No add happened on the old block. */
+	KUNIT_EXPECT_EQ(test, off, LONG_MAX - 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&nb->off), 8L);
+	rt_check(test, r);
+	region_drop(r);
+	rt_check(test, r);
+}
+
+static void rt_bump_overflow_shared(struct kunit *test)
+{
+	rt_bump_overflow(test, 0);
+}
+
+static void rt_bump_overflow_percpu(struct kunit *test)
+{
+	rt_bump_overflow(test, REGION_F_PERCPU);
+}
+
+/*
+ * on_drop may not drop or destroy any region: region_drop() returns
+ * -EDEADLK, region_destroy() refuses and keeps the region.  A region
+ * without on_drop refuses debugfs drops.
+ */
+
+struct rt_od_rule {
+	struct region *other;
+	unsigned int calls;
+	int drop_other, drop_self;
+};
+
+static void rt_od_rule_fn(struct region *r, void *priv)
+{
+	struct rt_od_rule *s = priv;
+
+	s->calls++;
+	s->drop_other = region_drop(s->other);
+	s->drop_self = region_drop(r);
+	region_destroy(s->other);
+}
+
+static void rt_on_drop_refuses(struct kunit *test)
+{
+	struct region *other = rt_new(test, "rt-od-other", 0, 1);
+	struct rt_ctx *ctx = test->priv;
+	struct region_params p = { .reserve_blocks = 1 };
+	struct rt_od_rule *s;
+	struct region *self;
+	bool alive;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->other = other;
+	s->drop_other = 1;
+	s->drop_self = 1;
+	p.on_drop = rt_od_rule_fn;
+	p.priv = s;
+	self = region_create("rt-od-self", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, self);
+	ctx->r[1] = self;
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(other, 8, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(self, 8, GFP_KERNEL));
+
+	/* No on_drop: refused. */
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(other), -EPERM);
+	KUNIT_EXPECT_EQ(test, other->drops, 0ULL);
+
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(self), 0);
+	KUNIT_EXPECT_EQ(test, s->calls, 1U);
+	KUNIT_EXPECT_EQ(test, s->drop_other, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, s->drop_self, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, self->drops, 1ULL);
+
+	mutex_lock(&region_mutex);
+	alive = region_find("rt-od-other") == other;
+	mutex_unlock(&region_mutex);
+	KUNIT_EXPECT_TRUE(test, alive);
+	if (!alive) {
+		/* Destroyed in spite of the rule: do not free it twice. */
+		rt_forget(test, other);
+		return;
+	}
+	/* Kept, untouched, usable; outside on_drop the calls work. */
+	KUNIT_EXPECT_EQ(test, other->drops, 0ULL);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(other, 8, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, region_drop(other), 0);
+	KUNIT_EXPECT_EQ(test, other->drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, region_drop(self), 0);
+	rt_check(test, other);
+	rt_check(test, self);
+}
+
+/*
+ * Orphans: the owner module of a region goes away without destroying it.
+ * The module notifier orphans that module's regions only: their debugfs
+ * drops are refused without calling on_drop (its code is gone).
+ */
+
+static struct module rt_fake_owner;
+
+static void rt_od_count_fn(struct region *r, void *priv)
+{
+	unsigned int *calls = priv;
+
+	(*calls)++;
+}
+
+static void rt_orphan(struct kunit *test)
+{
+	struct region_params p = { .reserve_blocks = 1 };
+	unsigned int calls_gone = 0, calls_kept = 0;
+	struct rt_ctx *ctx = test->priv;
+	struct region *gone, *kept;
+
+	p.on_drop = rt_od_count_fn;
+	p.priv = &calls_gone;
+	gone = __region_create("rt-orphan", &p, &rt_fake_owner);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, gone);
+	ctx->r[0] = gone;
+	p.priv = &calls_kept;
+	kept = region_create("rt-kept", &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, kept);
+	ctx->r[1] = kept;
+	KUNIT_EXPECT_PTR_EQ(test, gone->owner, &rt_fake_owner);
+	KUNIT_EXPECT_PTR_EQ(test, kept->owner, THIS_MODULE);
+
+	/* Another state change of the owner is no reason to orphan. */
+	KUNIT_EXPECT_EQ(test, region_module_notify(NULL, MODULE_STATE_LIVE,
+						   &rt_fake_owner),
+			NOTIFY_DONE);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(gone->orphan));
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), 0);
+	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
+
+	KUNIT_EXPECT_EQ(test, region_module_notify(NULL, MODULE_STATE_GOING,
+						   &rt_fake_owner),
+			NOTIFY_OK);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gone->orphan));
+	KUNIT_EXPECT_NULL(test, gone->owner);
+	/* Still an allocator for whoever holds it... */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(gone, 8, GFP_KERNEL));
+	/* ...but debugfs drops are refused, on_drop not called. */
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), -EPERM);
+	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
+	KUNIT_EXPECT_EQ(test, gone->drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, region_drop(gone), 0);
+	KUNIT_EXPECT_EQ(test, gone->drops, 2ULL);
+
+	/* The region of another owner is untouched. */
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kept->orphan));
+	KUNIT_EXPECT_PTR_EQ(test, kept->owner, THIS_MODULE);
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(kept), 0);
+	KUNIT_EXPECT_EQ(test, calls_kept, 1U);
+	rt_check(test, gone);
+	rt_check(test, kept);
 }
 
 /* NMI: a real one, raised on this CPU by a self-IPI. */
@@ -1265,8 +1751,62 @@ static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
 	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 2ULL);
 	rt_check(test, r);
 }
+
+/*
+ * An NMI that interrupts a region's locked section on its CPU: it fails as
+ * "recursion" without trying any lock, A's (which its own CPU holds, where
+ * the trylock above said "busy") and B's (free, but it would nest).
+ */
+static void rt_nmi_guard(struct kunit *test, unsigned int mode)
+{
+	struct region *a = rt_new_flags(test, "rt-nmi-a", 0, 2, mode);
+	struct region *b = rt_new_flags(test, "rt-nmi-b", 0, 2, mode);
+	bool ran_a, ran_b, ran;
+	unsigned long flags;
+	void *pa, *pb, *pc;
+	int err;
+
+	err = register_nmi_handler(NMI_LOCAL, rt_nmi_handler, 0, "rt_kunit");
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(a, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(a);
+	rt_quiesce(b);
+
+	/* Lock and guard, as a locked section of region_alloc() has them. */
+	region_lock(a, &flags);
+	ran_a = rt_alloc_in_nmi(a, &pa);
+	ran_b = rt_alloc_in_nmi(b, &pb);
+	region_unlock(a, flags);
+
+	/* Guard down: an NMI installs a spare block. */
+	local_irq_save(flags);
+	ran = rt_alloc_in_nmi(a, &pc) && pc;
+	local_irq_restore(flags);
+	unregister_nmi_handler(NMI_LOCAL, "rt_kunit");
+
+	KUNIT_ASSERT_TRUE_MSG(test, ran_a && ran_b, "no NMI arrived");
+	KUNIT_EXPECT_NULL(test, pa);
+	KUNIT_EXPECT_NULL(test, pb);
+	KUNIT_EXPECT_TRUE(test, ran);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_RECURSION), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(a, REGION_FAIL_NMI_BUSY), 0ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_NMI_BUSY), 0ULL);
+	rt_quiesce(a);
+	rt_quiesce(b);
+	KUNIT_EXPECT_EQ(test, b->installs, 0ULL);
+	rt_check_guards(test);
+	rt_check(test, a);
+	rt_check(test, b);
+}
 #else
 static void rt_nmi_trylock(struct kunit *test, unsigned int mode)
+{
+	kunit_skip(test, "no local APIC to raise an NMI");
+}
+
+static void rt_nmi_guard(struct kunit *test, unsigned int mode)
 {
 	kunit_skip(test, "no local APIC to raise an NMI");
 }
@@ -1280,6 +1820,16 @@ static void rt_nmi_trylock_shared(struct kunit *test)
 static void rt_nmi_trylock_percpu(struct kunit *test)
 {
 	rt_nmi_trylock(test, REGION_F_PERCPU);
+}
+
+static void rt_nmi_guard_shared(struct kunit *test)
+{
+	rt_nmi_guard(test, 0);
+}
+
+static void rt_nmi_guard_percpu(struct kunit *test)
+{
+	rt_nmi_guard(test, REGION_F_PERCPU);
 }
 
 static struct kunit_case region_test_cases[] = {
@@ -1297,7 +1847,6 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_fail_blocking),
 	KUNIT_CASE(rt_fail_refill),
 	KUNIT_CASE(rt_destroy_during_refill),
-	KUNIT_CASE(rt_destroy_waits_vmalloc),
 	KUNIT_CASE(rt_drop_waits_inflight),
 	KUNIT_CASE(rt_drop_fences_new),
 	KUNIT_CASE(rt_drop_during_vmalloc_free),
@@ -1305,8 +1854,19 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_drop_before_install),
 	KUNIT_CASE(rt_drop_vs_fastpath_shared),
 	KUNIT_CASE(rt_drop_vs_fastpath_percpu),
+	KUNIT_CASE(rt_recursion_shared),
+	KUNIT_CASE(rt_recursion_percpu),
+	KUNIT_CASE(rt_trace_probe_nesting),
+	KUNIT_CASE(rt_stats_vs_drop),
+	KUNIT_CASE(rt_name_reuse),
+	KUNIT_CASE(rt_bump_overflow_shared),
+	KUNIT_CASE(rt_bump_overflow_percpu),
+	KUNIT_CASE(rt_on_drop_refuses),
+	KUNIT_CASE(rt_orphan),
 	KUNIT_CASE(rt_nmi_trylock_shared),
 	KUNIT_CASE(rt_nmi_trylock_percpu),
+	KUNIT_CASE(rt_nmi_guard_shared),
+	KUNIT_CASE(rt_nmi_guard_percpu),
 	{}
 };
 

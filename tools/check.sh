@@ -21,7 +21,9 @@
 #     guest by the stress test (tools/run-stress; TR_STRESS_SECONDS,
 #     default 30): every context at once, NMIs injected from the host, a
 #     share of block allocations failing; every verdict counts.  Then the
-#     KUnit suite (tools/run-kunit); every KUnit case counts.
+#     KUnit test build against that kernel with CONFIG_FAULT_INJECTION
+#     (and what depends on it) forced off, and the KUnit suite
+#     (tools/run-kunit); every KUnit case counts.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -235,6 +237,28 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 		bad "stress: ran to the end (see $out/selftests-debug.log)"
 	grep -E '^# (seconds|calls|nmis|errors|trst_|injected)|^nmi-inject:' \
 		"$out/selftests-debug.out" | sed 's/^/check: /'
+
+	# The KUnit test build must not need fault injection: build it
+	# against the debug kernel with CONFIG_FAULT_INJECTION and the
+	# options that depend on it #undef'ed after the kernel's autoconf.h
+	# (KCFLAGS come after its -include on the command line).  Without
+	# fault injection the module cannot import should_fail(): that shows
+	# the #undef took effect.
+	nofi=$(mktemp -d /tmp/tr-kunit-nofi.XXXXXX)
+	sed -n 's/^\(CONFIG_\(FAULT_INJECTION[A-Z0-9_]*\|FAIL\(SLAB\|_[A-Z0-9_]*\)\)\)=.*/#undef \1/p' \
+		"$KDIR/.config" >"$nofi/nofi.h"
+	if grep -qx '#undef CONFIG_FAULT_INJECTION' "$nofi/nofi.h" &&
+	   tr_kunit_build "$KDIR" "$nofi" KCFLAGS="-include $nofi/nofi.h" &&
+	   ! grep -Eq 'warning:|error:' "$nofi/build.log" &&
+	   ! nm -u "$nofi/src/traceregion.ko" | grep -qw should_fail; then
+		ok "kunit: test build without CONFIG_FAULT_INJECTION"
+	else
+		bad "kunit: test build without CONFIG_FAULT_INJECTION (see $out/kunit-nofi-build.log)"
+		grep -E 'warning:|error:' "$nofi/build.log" | head -n 20
+	fi
+	cp "$nofi/build.log" "$out/kunit-nofi-build.log" 2>/dev/null
+	cat "$nofi/nofi.h" >>"$out/kunit-nofi-build.log" 2>/dev/null
+	rm -rf "$nofi"
 
 	echo "check: running the KUnit suite in the debug kernel"
 	tools/run-kunit -l "$out/kunit.log" -o "$out/kunit.ktap" \

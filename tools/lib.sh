@@ -8,6 +8,9 @@
 #                               (bookworm's backport), headers installed
 #   tr_ksrc                     Debian's linux-source-6.1, the parts the
 #                               tools use, unpacked into the cache
+#   tr_kunit_build KDIR WORK [MAKE-ARGS...]
+#                               build the KUnit test build of traceregion.ko
+#                               against KDIR in a private copy of the tree
 #   tr_stress_stage DIR SECONDS FAULT_PCT KMEMLEAK
 #                               copy the stress test's guest side into DIR
 #                               and print its guest command
@@ -92,6 +95,23 @@ tr_ksrc() {
 		touch "$dir/.unpacked"
 	fi
 	echo "$dir"
+}
+
+# The test build of traceregion.ko (TR_KUNIT=y, its KUnit suite built in)
+# against KDIR, in a private copy of the tree, WORK/src, so that the
+# regular build is left alone; MAKE-ARGS go to make (KCFLAGS=..., say).
+# The module is WORK/src/traceregion.ko, the log WORK/build.log.
+tr_kunit_build() {
+	local kd=$1 work=$2
+
+	shift 2
+	tr_need rsync rsync
+	rsync -a --exclude .git --exclude .out --exclude '*.o' --exclude '*.ko' \
+		--exclude '*.mod' --exclude '*.mod.c' --exclude '.*.cmd' \
+		--exclude Module.symvers --exclude modules.order \
+		"$TR_TOP/" "$work/src/"
+	make -C "$kd" M="$work/src" TR_KUNIT=y TR_CORE_ONLY=1 "$@" modules \
+		>"$work/build.log" 2>&1
 }
 
 # The stress test (tools/run-stress, or after the suite in
