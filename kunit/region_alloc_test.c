@@ -34,6 +34,7 @@
 #include <linux/fault-inject.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/tracepoint.h>
 #ifdef CONFIG_X86_LOCAL_APIC
 #include <asm/apic.h>
 #include <asm/nmi.h>
@@ -1215,7 +1216,12 @@ static void rt_check_guards(struct kunit *test)
 
 	for_each_possible_cpu(cpu) {
 		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.locked, cpu), 0U);
-		KUNIT_EXPECT_EQ(test, per_cpu(region_guard.events, cpu), 0U);
+		KUNIT_EXPECT_EQ(test,
+				per_cpu(region_guard.ctx[REGION_GUARD_SLOW], cpu),
+				0U);
+		KUNIT_EXPECT_EQ(test,
+				per_cpu(region_guard.ctx[REGION_GUARD_EVENTS], cpu),
+				0U);
 	}
 }
 
@@ -1356,6 +1362,88 @@ static void rt_trace_probe_nesting(struct kunit *test)
 	rt_check(test, a);
 	rt_check(test, b);
 }
+
+#ifdef CONFIG_LOCKDEP
+/*
+ * A probe on lockdep's lock:lock_acquire tracepoint that allocates (a lock
+ * tracer).  Every lock the slow path takes fires it, rcu_read_lock()
+ * included (its lockdep hook), so a slow path that took one before its
+ * guard was up would recurse into itself without bound.  Armed for this
+ * task only, around one region_alloc(); it stops at depth 4 so that a
+ * regression fails the case instead of overflowing the stack.
+ */
+static struct {
+	struct task_struct *task;
+	struct region *r;
+	unsigned int depth, max_depth, calls;
+	bool too_deep;
+} rt_lockprobe;
+
+static void rt_lock_acquire_probe(void *data, struct lockdep_map *lock,
+				  unsigned int subclass, int trylock, int read,
+				  int check, struct lockdep_map *next_lock,
+				  unsigned long ip)
+{
+	if (READ_ONCE(rt_lockprobe.task) != current || !in_task())
+		return;
+	rt_lockprobe.calls++;
+	if (rt_lockprobe.depth >= 4) {
+		rt_lockprobe.too_deep = true;
+		return;
+	}
+	rt_lockprobe.depth++;
+	rt_lockprobe.max_depth = max(rt_lockprobe.max_depth,
+				     rt_lockprobe.depth);
+	region_alloc(rt_lockprobe.r, 8, GFP_ATOMIC);
+	rt_lockprobe.depth--;
+}
+
+static struct tracepoint *rt_lock_tp;
+
+static void rt_find_lock_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "lock_acquire"))
+		rt_lock_tp = tp;
+}
+
+static void rt_lockdep_probe(struct kunit *test)
+{
+	/* No reserve, no block: every allocation takes the slow path. */
+	struct region *r = rt_new(test, "rt-lockprobe", 0, 0);
+	void *p;
+	int err;
+
+	for_each_kernel_tracepoint(rt_find_lock_tp, NULL);
+	if (!rt_lock_tp)
+		kunit_skip(test, "no lock:lock_acquire tracepoint");
+	memset(&rt_lockprobe, 0, sizeof(rt_lockprobe));
+	rt_lockprobe.r = r;
+	err = tracepoint_probe_register(rt_lock_tp, rt_lock_acquire_probe,
+					NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	WRITE_ONCE(rt_lockprobe.task, current);
+	p = region_alloc(r, 8, GFP_ATOMIC);
+	WRITE_ONCE(rt_lockprobe.task, NULL);
+	tracepoint_probe_unregister(rt_lock_tp, rt_lock_acquire_probe, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_FALSE(test, rt_lockprobe.too_deep);
+	KUNIT_EXPECT_EQ(test, rt_lockprobe.max_depth, 1U);
+	/* The install lock fired the probe; its call was refused. */
+	KUNIT_EXPECT_GE(test, rt_lockprobe.calls, 1U);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_NO_RESERVE), 1ULL);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_RECURSION),
+			(u64)rt_lockprobe.calls);
+	rt_check_guards(test);
+	rt_check(test, r);
+}
+#else
+static void rt_lockdep_probe(struct kunit *test)
+{
+	kunit_skip(test, "no CONFIG_LOCKDEP");
+}
+#endif
 
 /*
  * Lock-free stats against a drop: an allocation and a whole drop inside
@@ -1531,8 +1619,8 @@ static void rt_bump_overflow_percpu(struct kunit *test)
 
 /*
  * on_drop may not drop or destroy any region: region_drop() returns
- * -EDEADLK, region_destroy() refuses and keeps the region.  A region
- * without on_drop refuses debugfs drops.
+ * -EDEADLK, region_destroy() refuses and keeps the region as an orphan.
+ * A region without on_drop refuses debugfs drops.
  */
 
 struct rt_od_rule {
@@ -1592,7 +1680,12 @@ static void rt_on_drop_refuses(struct kunit *test)
 		rt_forget(test, other);
 		return;
 	}
-	/* Kept, untouched, usable; outside on_drop the calls work. */
+	/*
+	 * Kept, untouched, usable; outside on_drop the calls work.  Kept as
+	 * an orphan: its owner believes it destroyed, so no debugfs drop.
+	 */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(other->orphan));
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(self->orphan));
 	KUNIT_EXPECT_EQ(test, other->drops, 0ULL);
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(other, 8, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, region_drop(other), 0);
@@ -1644,11 +1737,22 @@ static void rt_orphan(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), 0);
 	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
 
+	/*
+	 * rmmod marks the owner GOING before its exit runs, and its exit may
+	 * free what on_drop uses: refused from then on, before the notifier.
+	 */
+	rt_fake_owner.state = MODULE_STATE_GOING;
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(gone), -EPERM);
+	KUNIT_EXPECT_EQ(test, calls_gone, 1U);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(gone->orphan));
+
 	KUNIT_EXPECT_EQ(test, region_module_notify(NULL, MODULE_STATE_GOING,
 						   &rt_fake_owner),
 			NOTIFY_OK);
+	rt_fake_owner.state = MODULE_STATE_LIVE;
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(gone->orphan));
-	KUNIT_EXPECT_NULL(test, gone->owner);
+	/* Kept: region_debugfs_drop() reads it; the orphan flag rules. */
+	KUNIT_EXPECT_PTR_EQ(test, gone->owner, &rt_fake_owner);
 	/* Still an allocator for whoever holds it... */
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(gone, 8, GFP_KERNEL));
 	/* ...but debugfs drops are refused, on_drop not called. */
@@ -1857,6 +1961,7 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_recursion_shared),
 	KUNIT_CASE(rt_recursion_percpu),
 	KUNIT_CASE(rt_trace_probe_nesting),
+	KUNIT_CASE(rt_lockdep_probe),
 	KUNIT_CASE(rt_stats_vs_drop),
 	KUNIT_CASE(rt_name_reuse),
 	KUNIT_CASE(rt_bump_overflow_shared),
