@@ -823,12 +823,13 @@ static int owner_drop_wait(pid_t pid)
 }
 
 /*
- * Issue 10, defect 3: the owner is unloaded while a debugfs drop is in its
+ * Issue 10, defect 2: the owner is unloaded while a debugfs drop is in its
  * on_drop (which sleeps 500 ms) and a second drop waits behind it.  rmmod
- * succeeds (a drop holds no module reference) and returns only after every
+ * succeeds (a drop holds no module reference) and returns only after the
  * on_drop that started is done: the owner's region_destroy() waits for the
- * drops, or with @leak traceregion's module notifier does, and then the
- * queued drop finds an orphan (EPERM) instead of calling into freed code.
+ * drop, or with @leak traceregion's module notifier does.  The queued drop
+ * is refused, since the owner is going, instead of calling into an owner
+ * whose exit has run.
  */
 static bool owner_rmmod_during_drop(bool leak)
 {
@@ -889,11 +890,13 @@ static bool owner_rmmod_during_drop(bool leak)
 		ok = false;
 	}
 	/*
-	 * The queued one runs before the owner's region_destroy() goes on
-	 * (or fails with EIO if it started only after the removal), or finds
-	 * the orphan.
+	 * The queued one never calls on_drop: from the moment rmmod marked
+	 * the owner as going (before its exit, which may free what on_drop
+	 * uses) drops are refused (EPERM), or it finds the debugfs file
+	 * removed (EIO) or the orphan (EPERM).
 	 */
-	if (leak ? err2 != EPERM || starts != 1 : err2 && err2 != EIO) {
+	if (starts != 1 || (leak ? err2 != EPERM :
+			    err2 != EPERM && err2 != EIO)) {
 		ksft_print_msg("queued drop: %s\n", strerror(err2));
 		ok = false;
 	}
