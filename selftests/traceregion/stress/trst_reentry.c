@@ -6,12 +6,14 @@
  * record from each of the stress's two regions per hit, while the stress's
  * kthreads, timers, sched_switch probe and NMIs allocate from them too:
  *  - kprobes (ftrace-based at function entry on kernels with
- *    KPROBES_ON_FTRACE) on functions the allocator runs inside its locked
- *    section (_raw_spin_lock, entered with the guard already raised,
+ *    KPROBES_ON_FTRACE, int3 where the function has no ftrace call site)
+ *    on functions the allocator runs inside its locked section
+ *    (_raw_spin_lock, entered with the guard already raised,
  *    _raw_spin_unlock, the DEBUG_LIST helpers) or on its slow paths
  *    (irq_work_queue, vfree, __vmalloc_node_range, synchronize_rcu);
- *  - ftrace_ops callbacks, one ftrace_ops per function, on the unlock, the
- *    list helpers and irq_work_queue;
+ *  - ftrace_ops callbacks, one ftrace_ops per function, on the lock and
+ *    unlock functions, vfree, __vmalloc_node_range and synchronize_rcu
+ *    (the list helpers and irq_work_queue cannot be traced);
  *  - tracepoint probes on traceregion's own events (block_install, drop,
  *    alloc_fail) and on the lock and irq tracepoints of the kernel
  *    (lock_acquire and lock_release with lockdep, contention_begin,
@@ -162,12 +164,16 @@ static struct trre_site trre_sites[] = {
 	TRRE_KPROBE_SITE("__vmalloc_node_range_noprof"),
 	TRRE_KPROBE_SITE("synchronize_rcu"),
 
+	/*
+	 * lib/ (the list helpers) and kernel/irq_work.c are built without
+	 * ftrace instrumentation: the kprobes above use int3 there.
+	 */
+	TRRE_FTRACE_SITE("_raw_spin_lock"),
 	TRRE_FTRACE_SITE("_raw_spin_unlock"),
-	TRRE_FTRACE_SITE("__list_add_valid"),
-	TRRE_FTRACE_SITE("__list_add_valid_or_report"),
-	TRRE_FTRACE_SITE("__list_del_entry_valid"),
-	TRRE_FTRACE_SITE("__list_del_entry_valid_or_report"),
-	TRRE_FTRACE_SITE("irq_work_queue"),
+	TRRE_FTRACE_SITE("vfree"),
+	TRRE_FTRACE_SITE("__vmalloc_node_range"),
+	TRRE_FTRACE_SITE("__vmalloc_node_range_noprof"),
+	TRRE_FTRACE_SITE("synchronize_rcu"),
 
 	TRRE_TP_SITE("block_install", trre_tp_block_install,
 		     &__tracepoint_block_install),
