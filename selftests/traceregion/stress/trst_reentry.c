@@ -110,10 +110,21 @@ static void trre_tp_drop(void *data, const char *name, unsigned long blocks,
 	trre_hit(data);
 }
 
+/* Only the stress's regions: another module's may fail meanwhile. */
+static bool trre_ours(const char *name)
+{
+	int ri;
+
+	for (ri = 0; ri < TRST_NR_REGIONS; ri++)
+		if (!strcmp(name, trst_region_names[ri]))
+			return true;
+	return false;
+}
+
 static void trre_tp_alloc_fail(void *data, const char *name, size_t size,
 			       unsigned int cause)
 {
-	if (cause == REGION_FAIL_RECURSION)
+	if (cause == REGION_FAIL_RECURSION && trre_ours(name))
 		trre_refused();
 	trre_hit(data);
 }
