@@ -17,7 +17,8 @@
  *  - tracepoint probes on traceregion's own events (block_install, drop,
  *    alloc_fail) and on the lock and irq tracepoints of the kernel
  *    (lock_acquire and lock_release with lockdep, contention_begin,
- *    irq_disable and irq_enable with PREEMPTIRQ_TRACEPOINTS).
+ *    irq_disable and irq_enable with PREEMPTIRQ_TRACEPOINTS; all but
+ *    contention_begin allocate on one hit in TRRE_SAMPLE).
  * A probe that fires inside the allocator's locked section must get NULL,
  * counted as "recursion", instead of spinning on the lock its own CPU holds.
  * Function names differ between kernel versions (__list_add_valid became
@@ -81,6 +82,8 @@ static const char * const trre_kind_names[TRRE_NR_KINDS] = {
 struct trre_site {
 	const char *name;
 	enum trre_kind kind;
+	/* Allocates on one hit in TRRE_SAMPLE only (the hottest tracepoints). */
+	bool sampled;
 	/* Tracepoints: the probe, and the tracepoint (NULL: found by name). */
 	void *probe;
 	struct tracepoint *tp;
@@ -158,6 +161,17 @@ static void trre_tp_irq(void *data, unsigned long ip, unsigned long parent_ip)
 #define TRRE_FTRACE_SITE(fn)	{ .name = fn, .kind = TRRE_FTRACE }
 #define TRRE_TP_SITE(ev, fn, t)	\
 	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .tp = t }
+#define TRRE_TP_SAMPLED(ev, fn)	\
+	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .sampled = true }
+
+/*
+ * With lockdep, every lock operation fires lock_acquire and lock_release
+ * besides the kprobe and ftrace_ops on the lock functions; allocating on
+ * each of those hits too slows a debug guest under TCG so much that the
+ * stress's own allocators hardly run.  One hit in 8 still allocates inside
+ * the locked section often enough.
+ */
+#define TRRE_SAMPLE	8
 
 static struct trre_site trre_sites[] = {
 	/* In the locked section: entered with the guard raised. */
@@ -191,11 +205,11 @@ static struct trre_site trre_sites[] = {
 	TRRE_TP_SITE("drop", trre_tp_drop, &__tracepoint_drop),
 	TRRE_TP_SITE("alloc_fail", trre_tp_alloc_fail,
 		     &__tracepoint_alloc_fail),
-	TRRE_TP_SITE("lock_acquire", trre_tp_lock_acquire, NULL),
-	TRRE_TP_SITE("lock_release", trre_tp_lock_release, NULL),
+	TRRE_TP_SAMPLED("lock_acquire", trre_tp_lock_acquire),
+	TRRE_TP_SAMPLED("lock_release", trre_tp_lock_release),
 	TRRE_TP_SITE("contention_begin", trre_tp_contention_begin, NULL),
-	TRRE_TP_SITE("irq_disable", trre_tp_irq, NULL),
-	TRRE_TP_SITE("irq_enable", trre_tp_irq, NULL),
+	TRRE_TP_SAMPLED("irq_disable", trre_tp_irq),
+	TRRE_TP_SAMPLED("irq_enable", trre_tp_irq),
 };
 
 #define TRRE_NR_SITES	ARRAY_SIZE(trre_sites)
@@ -209,7 +223,7 @@ struct trre_pcpu {
 	u64 nulls[TRRE_NR_SITES];
 	/* "recursion" NULLs returned while this probe was allocating */
 	u64 refused[TRRE_NR_SITES];
-	/* hits that did not allocate: nested, or RCU not watching */
+	/* hits that did not allocate: nested, RCU not watching, sampled out */
 	u64 skipped[TRRE_NR_SITES];
 	/* "recursion" NULLs with no probe allocating (NMI handler) */
 	u64 refused_other;
@@ -267,9 +281,9 @@ static void trre_hit(struct trre_site *s)
 	if (!READ_ONCE(trre.on))
 		return;
 	preempt_disable_notrace();
-	this_cpu_inc(trre_pcpu.hits[i]);
 	level = trre_level();
-	if (!rcu_is_watching() || this_cpu_read(trre_pcpu.busy[level])) {
+	if ((this_cpu_inc_return(trre_pcpu.hits[i]) % TRRE_SAMPLE && s->sampled) ||
+	    !rcu_is_watching() || this_cpu_read(trre_pcpu.busy[level])) {
 		this_cpu_inc(trre_pcpu.skipped[i]);
 		goto out;
 	}
@@ -490,8 +504,8 @@ static void trre_site_figures(unsigned int i, struct trre_figures *f)
  * "# reentry" lines: per armed site and per kind, hits (the probe ran),
  * calls (allocations it attempted), NULLs, of which "refused" were
  * "recursion" NULLs (as far as the alloc_fail event saw them), and the hits
- * that skipped allocating (nested in a probe at the same level, or RCU not
- * watching).  Then two verdicts: every kind of probe fired, and the regions
+ * that skipped allocating (nested in a probe at the same level, RCU not
+ * watching, or sampled out).  Then two verdicts: every kind of probe fired, and the regions
  * refused re-entry, probes' included, as "recursion".
  */
 void trst_reentry_check(void)
