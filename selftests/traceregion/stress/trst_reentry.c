@@ -17,8 +17,8 @@
  *  - tracepoint probes on traceregion's own events (block_install, drop,
  *    alloc_fail) and on the lock and irq tracepoints of the kernel
  *    (lock_acquire and lock_release with lockdep, contention_begin,
- *    irq_disable and irq_enable with PREEMPTIRQ_TRACEPOINTS; all but
- *    contention_begin allocate on one hit in TRRE_SAMPLE).
+ *    irq_disable and irq_enable with PREEMPTIRQ_TRACEPOINTS).
+ * The hottest sites allocate on a share of their hits (TRRE_SAMPLE).
  * A probe that fires inside the allocator's locked section must get NULL,
  * counted as "recursion", instead of spinning on the lock its own CPU holds.
  * Function names differ between kernel versions (__list_add_valid became
@@ -74,6 +74,23 @@ MODULE_PARM_DESC(reentry, "re-entry torture: kprobes, ftrace_ops callbacks and t
 
 enum trre_kind { TRRE_KPROBE, TRRE_FTRACE, TRRE_TRACEPOINT, TRRE_NR_KINDS };
 
+/*
+ * The lock functions and the lock and irq tracepoints fire on every lock
+ * operation of the kernel (lockdep: several probes each), and allocating
+ * on each of those hits slows a debug guest under TCG so much that the
+ * stress's own allocators hardly run.  The allocator's locked section runs
+ * with interrupts off: the lock sites allocate on every hit with interrupts
+ * off and on one hit in TRRE_SAMPLE otherwise; the irq tracepoints, which
+ * never fire in the section, on one hit in TRRE_SAMPLE.
+ */
+#define TRRE_SAMPLE	8
+
+enum trre_rate {
+	TRRE_EVERY_HIT,
+	TRRE_SAMPLE_IRQS_ON,
+	TRRE_SAMPLE_ALL,
+};
+
 static const char * const trre_kind_names[TRRE_NR_KINDS] = {
 	"kprobe", "ftrace_ops", "tracepoint",
 };
@@ -82,8 +99,8 @@ static const char * const trre_kind_names[TRRE_NR_KINDS] = {
 struct trre_site {
 	const char *name;
 	enum trre_kind kind;
-	/* Allocates on one hit in TRRE_SAMPLE only (the hottest tracepoints). */
-	bool sampled;
+	/* Which hits allocate: see TRRE_SAMPLE. */
+	enum trre_rate rate;
 	/* Tracepoints: the probe, and the tracepoint (NULL: found by name). */
 	void *probe;
 	struct tracepoint *tp;
@@ -158,25 +175,20 @@ static void trre_tp_irq(void *data, unsigned long ip, unsigned long parent_ip)
 }
 
 #define TRRE_KPROBE_SITE(fn)	{ .name = fn, .kind = TRRE_KPROBE }
+#define TRRE_KPROBE_LOCK(fn)	\
+	{ .name = fn, .kind = TRRE_KPROBE, .rate = TRRE_SAMPLE_IRQS_ON }
 #define TRRE_FTRACE_SITE(fn)	{ .name = fn, .kind = TRRE_FTRACE }
+#define TRRE_FTRACE_LOCK(fn)	\
+	{ .name = fn, .kind = TRRE_FTRACE, .rate = TRRE_SAMPLE_IRQS_ON }
 #define TRRE_TP_SITE(ev, fn, t)	\
 	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .tp = t }
-#define TRRE_TP_SAMPLED(ev, fn)	\
-	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .sampled = true }
-
-/*
- * With lockdep, every lock operation fires lock_acquire and lock_release
- * besides the kprobe and ftrace_ops on the lock functions; allocating on
- * each of those hits too slows a debug guest under TCG so much that the
- * stress's own allocators hardly run.  One hit in 8 still allocates inside
- * the locked section often enough.
- */
-#define TRRE_SAMPLE	8
+#define TRRE_TP_RATE(ev, fn, r)	\
+	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .rate = r }
 
 static struct trre_site trre_sites[] = {
 	/* In the locked section: entered with the guard raised. */
-	TRRE_KPROBE_SITE("_raw_spin_lock"),
-	TRRE_KPROBE_SITE("_raw_spin_unlock"),
+	TRRE_KPROBE_LOCK("_raw_spin_lock"),
+	TRRE_KPROBE_LOCK("_raw_spin_unlock"),
 	/* In the locked section (list_add_tail(), list_del()): 6.1, 6.6+. */
 	TRRE_KPROBE_SITE("__list_add_valid"),
 	TRRE_KPROBE_SITE("__list_add_valid_or_report"),
@@ -193,8 +205,8 @@ static struct trre_site trre_sites[] = {
 	 * lib/ (the list helpers) and kernel/irq_work.c are built without
 	 * ftrace instrumentation: the kprobes above use int3 there.
 	 */
-	TRRE_FTRACE_SITE("_raw_spin_lock"),
-	TRRE_FTRACE_SITE("_raw_spin_unlock"),
+	TRRE_FTRACE_LOCK("_raw_spin_lock"),
+	TRRE_FTRACE_LOCK("_raw_spin_unlock"),
 	TRRE_FTRACE_SITE("vfree"),
 	TRRE_FTRACE_SITE("__vmalloc_node_range"),
 	TRRE_FTRACE_SITE("__vmalloc_node_range_noprof"),
@@ -205,11 +217,11 @@ static struct trre_site trre_sites[] = {
 	TRRE_TP_SITE("drop", trre_tp_drop, &__tracepoint_drop),
 	TRRE_TP_SITE("alloc_fail", trre_tp_alloc_fail,
 		     &__tracepoint_alloc_fail),
-	TRRE_TP_SAMPLED("lock_acquire", trre_tp_lock_acquire),
-	TRRE_TP_SAMPLED("lock_release", trre_tp_lock_release),
+	TRRE_TP_RATE("lock_acquire", trre_tp_lock_acquire, TRRE_SAMPLE_IRQS_ON),
+	TRRE_TP_RATE("lock_release", trre_tp_lock_release, TRRE_SAMPLE_IRQS_ON),
 	TRRE_TP_SITE("contention_begin", trre_tp_contention_begin, NULL),
-	TRRE_TP_SAMPLED("irq_disable", trre_tp_irq),
-	TRRE_TP_SAMPLED("irq_enable", trre_tp_irq),
+	TRRE_TP_RATE("irq_disable", trre_tp_irq, TRRE_SAMPLE_ALL),
+	TRRE_TP_RATE("irq_enable", trre_tp_irq, TRRE_SAMPLE_ALL),
 };
 
 #define TRRE_NR_SITES	ARRAY_SIZE(trre_sites)
@@ -273,6 +285,18 @@ static void trre_alloc(unsigned int i, int ri)
 					    smp_processor_id(), seq));
 }
 
+static bool trre_sampled_out(const struct trre_site *s, u64 hit)
+{
+	switch (s->rate) {
+	case TRRE_SAMPLE_IRQS_ON:
+		return !irqs_disabled() && hit % TRRE_SAMPLE;
+	case TRRE_SAMPLE_ALL:
+		return hit % TRRE_SAMPLE;
+	default:
+		return false;
+	}
+}
+
 static void trre_hit(struct trre_site *s)
 {
 	unsigned int i = s - trre_sites, level;
@@ -282,7 +306,7 @@ static void trre_hit(struct trre_site *s)
 		return;
 	preempt_disable_notrace();
 	level = trre_level();
-	if ((this_cpu_inc_return(trre_pcpu.hits[i]) % TRRE_SAMPLE && s->sampled) ||
+	if (trre_sampled_out(s, this_cpu_inc_return(trre_pcpu.hits[i])) ||
 	    !rcu_is_watching() || this_cpu_read(trre_pcpu.busy[level])) {
 		this_cpu_inc(trre_pcpu.skipped[i]);
 		goto out;
