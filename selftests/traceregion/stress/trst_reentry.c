@@ -76,20 +76,16 @@ enum trre_kind { TRRE_KPROBE, TRRE_FTRACE, TRRE_TRACEPOINT, TRRE_NR_KINDS };
 
 /*
  * The lock functions and the lock and irq tracepoints fire on every lock
- * operation of the kernel (lockdep: several probes each), and allocating
- * on each of those hits slows a debug guest under TCG so much that the
- * stress's own allocators hardly run.  The allocator's locked section runs
- * with interrupts off: the lock sites allocate on every hit with interrupts
- * off and on one hit in TRRE_SAMPLE otherwise; the irq tracepoints, which
- * never fire in the section, on one hit in TRRE_SAMPLE.
+ * operation of the kernel (with lockdep, several probes each), and
+ * allocating on each of those hits slows a debug guest under TCG so much
+ * that the stress's own allocators hardly run: those sites allocate on one
+ * hit in TRRE_SAMPLE, which still refuses tens of thousands of re-entries
+ * in the locked section per run.  (Allocating on every hit with interrupts
+ * off, as in the section, was tried: it starves the hard IRQ context.)
  */
 #define TRRE_SAMPLE	8
 
-enum trre_rate {
-	TRRE_EVERY_HIT,
-	TRRE_SAMPLE_IRQS_ON,
-	TRRE_SAMPLE_ALL,
-};
+enum trre_rate { TRRE_EVERY_HIT, TRRE_SAMPLED };
 
 static const char * const trre_kind_names[TRRE_NR_KINDS] = {
 	"kprobe", "ftrace_ops", "tracepoint",
@@ -176,14 +172,14 @@ static void trre_tp_irq(void *data, unsigned long ip, unsigned long parent_ip)
 
 #define TRRE_KPROBE_SITE(fn)	{ .name = fn, .kind = TRRE_KPROBE }
 #define TRRE_KPROBE_LOCK(fn)	\
-	{ .name = fn, .kind = TRRE_KPROBE, .rate = TRRE_SAMPLE_IRQS_ON }
+	{ .name = fn, .kind = TRRE_KPROBE, .rate = TRRE_SAMPLED }
 #define TRRE_FTRACE_SITE(fn)	{ .name = fn, .kind = TRRE_FTRACE }
 #define TRRE_FTRACE_LOCK(fn)	\
-	{ .name = fn, .kind = TRRE_FTRACE, .rate = TRRE_SAMPLE_IRQS_ON }
+	{ .name = fn, .kind = TRRE_FTRACE, .rate = TRRE_SAMPLED }
 #define TRRE_TP_SITE(ev, fn, t)	\
 	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .tp = t }
-#define TRRE_TP_RATE(ev, fn, r)	\
-	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .rate = r }
+#define TRRE_TP_SAMPLED(ev, fn)	\
+	{ .name = ev, .kind = TRRE_TRACEPOINT, .probe = fn, .rate = TRRE_SAMPLED }
 
 static struct trre_site trre_sites[] = {
 	/* In the locked section: entered with the guard raised. */
@@ -217,11 +213,11 @@ static struct trre_site trre_sites[] = {
 	TRRE_TP_SITE("drop", trre_tp_drop, &__tracepoint_drop),
 	TRRE_TP_SITE("alloc_fail", trre_tp_alloc_fail,
 		     &__tracepoint_alloc_fail),
-	TRRE_TP_RATE("lock_acquire", trre_tp_lock_acquire, TRRE_SAMPLE_IRQS_ON),
-	TRRE_TP_RATE("lock_release", trre_tp_lock_release, TRRE_SAMPLE_IRQS_ON),
+	TRRE_TP_SAMPLED("lock_acquire", trre_tp_lock_acquire),
+	TRRE_TP_SAMPLED("lock_release", trre_tp_lock_release),
 	TRRE_TP_SITE("contention_begin", trre_tp_contention_begin, NULL),
-	TRRE_TP_RATE("irq_disable", trre_tp_irq, TRRE_SAMPLE_ALL),
-	TRRE_TP_RATE("irq_enable", trre_tp_irq, TRRE_SAMPLE_ALL),
+	TRRE_TP_SAMPLED("irq_disable", trre_tp_irq),
+	TRRE_TP_SAMPLED("irq_enable", trre_tp_irq),
 };
 
 #define TRRE_NR_SITES	ARRAY_SIZE(trre_sites)
@@ -287,14 +283,7 @@ static void trre_alloc(unsigned int i, int ri)
 
 static bool trre_sampled_out(const struct trre_site *s, u64 hit)
 {
-	switch (s->rate) {
-	case TRRE_SAMPLE_IRQS_ON:
-		return !irqs_disabled() && hit % TRRE_SAMPLE;
-	case TRRE_SAMPLE_ALL:
-		return hit % TRRE_SAMPLE;
-	default:
-		return false;
-	}
+	return s->rate == TRRE_SAMPLED && hit % TRRE_SAMPLE;
 }
 
 static void trre_hit(struct trre_site *s)
