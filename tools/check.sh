@@ -69,7 +69,9 @@ csrc=(region_alloc.c region_alloc.h
       samples/traceregion_stacks.c
       selftests/traceregion/traceregion_stacks_test.c
       selftests/traceregion/tr_util.h
-      selftests/traceregion/stress/traceregion_stress.c)
+      selftests/traceregion/stress/trst_main.c
+      selftests/traceregion/stress/trst_reentry.c
+      selftests/traceregion/stress/trst.h)
 
 cd "$TR_TOP" || exit 1
 
@@ -235,7 +237,7 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 		"$out/selftests-debug.log")
 	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-debug.log" ||
 		bad "stress: ran to the end (see $out/selftests-debug.log)"
-	grep -E '^# (seconds|calls|nmis|errors|trst_|injected)|^nmi-inject:' \
+	grep -E '^# (seconds|calls|nmis|errors|trst_|injected|reentry)|^nmi-inject:' \
 		"$out/selftests-debug.out" | sed 's/^/check: /'
 
 	# The KUnit test build must not need fault injection: build it

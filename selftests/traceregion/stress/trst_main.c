@@ -17,7 +17,11 @@
  *    on the boot CPU only, and every nmi_ipi_ms each CPU's timer sends an
  *    NMI IPI to the next CPU, so that NMIs hit every CPU;
  *  - drops: the writer itself calls region_drop() every drop_ms or so,
- *    while user space writes the regions' debugfs drop files.
+ *    while user space writes the regions' debugfs drop files;
+ *  - re-entry (trst_reentry.c, module parameter reentry): kprobes, ftrace_ops
+ *    callbacks and tracepoint probes on the functions and events that the
+ *    allocator runs through, its locked section included, allocate from the
+ *    same regions, so that its re-entry guard is exercised all run long.
  * The hardirq, tracepoint and NMI allocators fill and check each record at
  * once and forget it.  Writing "check [nmi] [injected=N]" to .../check then
  * compares what the allocators counted with the regions' statistics, checks
@@ -47,8 +51,9 @@
  *    on_drop nor held by an allocator.
  *  - Teardown of a run: stop flag, kthreads (kthread_stop), timers
  *    (hrtimer_cancel), probe (unregister + tracepoint_synchronize_unregister),
- *    then the NMI handler no longer allocates (trst.running is cleared and
- *    synchronize_rcu() waits for NMIs in flight).  The NMI handler itself
+ *    the re-entry probes (trst_reentry_disarm()), then the NMI handler no
+ *    longer allocates (trst.running is cleared and synchronize_rcu() waits
+ *    for NMIs in flight).  The NMI handler itself
  *    stays registered while the module is loaded, so that NMIs the host
  *    injects around a run are claimed rather than reported as unknown.
  */
@@ -71,6 +76,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/stdarg.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
@@ -79,6 +85,7 @@
 #include <asm/nmi.h>
 
 #include "region_alloc.h"
+#include "trst.h"
 
 enum trst_ctx { TRST_TASK, TRST_HARDIRQ, TRST_TRACEPOINT, TRST_NMI, TRST_NR_CTX };
 
@@ -86,8 +93,7 @@ static const char * const trst_ctx_names[TRST_NR_CTX] = {
 	"task", "hardirq", "tracepoint", "nmi",
 };
 
-#define TRST_NR_REGIONS	2
-static const char * const trst_region_names[TRST_NR_REGIONS] = {
+const char * const trst_region_names[TRST_NR_REGIONS] = {
 	"trst_shared", "trst_percpu",
 };
 
@@ -109,14 +115,6 @@ MODULE_PARM_DESC(nmi_ipi_ms, "interval of the NMI IPIs each CPU sends to the nex
 static unsigned int drop_ms = 20;
 module_param(drop_ms, uint, 0444);
 MODULE_PARM_DESC(drop_ms, "mean interval of region_drop() calls in ms (1-10000, default 20)");
-
-/* What one context counted on one CPU for one region. */
-struct trst_count {
-	u64 allocs;	/* non-NULL returns */
-	u64 bytes;	/* their sizes rounded up to 8 */
-	u64 nulls;	/* NULL returns, invalid sizes included */
-	u64 bad_size;	/* requests of an invalid size (must all be NULL) */
-};
 
 struct trst_pcpu {
 	struct trst_count c[TRST_NR_CTX][TRST_NR_REGIONS];
@@ -151,7 +149,7 @@ static struct {
 	atomic_long_t debugfs_drops[TRST_NR_REGIONS];
 	/* NMIs claimed while no run was allocating. */
 	atomic_long_t nmi_idle;
-	char result[8192];
+	char result[16384];
 	size_t result_len;
 } trst;
 
@@ -192,6 +190,21 @@ static bool trst_intact(const u8 *p, size_t size, u64 tag)
 }
 
 /*
+ * A fresh record: checks alignment and zeroing, fills it with @tag's pattern
+ * and checks the pattern.  Any context, NMI included.
+ */
+void trst_record_check(u8 *p, size_t size, u64 tag)
+{
+	if ((unsigned long)p & 7)
+		atomic_long_inc(&trst.misaligned);
+	if (memchr_inv(p, 0, size))
+		atomic_long_inc(&trst.not_zeroed);
+	trst_fill(p, size, tag);
+	if (!trst_intact(p, size, tag))
+		atomic_long_inc(&trst.corrupted);
+}
+
+/*
  * One allocation, counted: checks alignment and zeroing and fills the record
  * with @tag's pattern.  Returns the record or NULL.
  */
@@ -223,9 +236,9 @@ static void *trst_alloc(struct trst_pcpu *pc, enum trst_ctx ctx, int ri,
 	return p;
 }
 
-static u64 trst_tag(enum trst_ctx ctx, unsigned int cpu, u64 seq)
+u64 trst_tag(unsigned int who, unsigned int cpu, u64 seq)
 {
-	return ((u64)ctx << 60) | ((u64)(cpu & 0xfff) << 48) |
+	return ((u64)who << 60) | ((u64)(cpu & 0xfff) << 48) |
 	       (seq & GENMASK_ULL(47, 0));
 }
 
@@ -524,6 +537,7 @@ static void trst_stop(void)
 		tracepoint_synchronize_unregister();
 		trst.tp_registered = false;
 	}
+	trst_reentry_disarm();
 	/* The NMI handler and the timers test ->running: wait for them. */
 	synchronize_rcu();
 }
@@ -545,6 +559,8 @@ static int trst_start(void)
 	if (err)
 		goto fail;
 	trst.tp_registered = true;
+	/* Before the kthreads and timers: see trst_reentry_arm(). */
+	trst_reentry_arm(trst.r);
 	for_each_online_cpu(cpu) {
 		t = kthread_create_on_cpu(trst_thread, (void *)(unsigned long)cpu,
 					  cpu, "trst/%u");
@@ -586,17 +602,28 @@ static int trst_run(unsigned int seconds)
 
 /* The check */
 
-#define trst_out(fmt, ...)						\
-	(trst.result_len += scnprintf(trst.result + trst.result_len,	\
-				      sizeof(trst.result) - trst.result_len, \
-				      fmt, ##__VA_ARGS__))
-
 static unsigned int trst_nr_checks;
 
-static void trst_verdict(bool ok, const char *what)
+void trst_printf(const char *fmt, ...)
 {
-	trst_out("%sok %u stress: %s\n", ok ? "" : "not ", ++trst_nr_checks,
-		 what);
+	va_list args;
+
+	va_start(args, fmt);
+	trst.result_len += vscnprintf(trst.result + trst.result_len,
+				      sizeof(trst.result) - trst.result_len,
+				      fmt, args);
+	va_end(args);
+}
+
+void trst_verdict(bool ok, const char *what)
+{
+	trst_printf("%sok %u stress: %s\n", ok ? "" : "not ", ++trst_nr_checks,
+		    what);
+}
+
+void trst_verdict_skip(const char *what, const char *why)
+{
+	trst_printf("ok %u stress: %s # SKIP %s\n", ++trst_nr_checks, what, why);
 }
 
 static void trst_sum(struct trst_count *sum, int ctx, int ri)
@@ -634,25 +661,25 @@ static void trst_check_region(int ri, bool want_nmi, u64 *vmalloc_fails)
 	int ctx;
 
 	region_get_stats(trst.r[ri], &st);
-	trst_out("# %s: allocs %llu bytes %llu failures %llu (", trst_region_names[ri],
-		 st.allocs, st.bytes_alloc, st.failures);
+	trst_printf("# %s: allocs %llu bytes %llu failures %llu (", trst_region_names[ri],
+		    st.allocs, st.bytes_alloc, st.failures);
 	for (ctx = 0; ctx < REGION_FAIL_NR; ctx++)
-		trst_out("%s%s %llu", ctx ? ", " : "", region_fail_name(ctx),
-			 st.fail[ctx]);
-	trst_out(")\n# %s: drops %llu (region_drop %llu, debugfs %llu)\n",
-		 trst_region_names[ri], st.drops, trst.api_drops[ri],
-		 debugfs_drops);
-	trst_out("# %s: installs %llu, vmalloc %llu, vfree %llu, failed %llu, recycled %llu\n",
-		 trst_region_names[ri], st.block_installs, st.vmalloc_calls,
-		 st.vfree_calls, st.vmalloc_fails, st.recycled);
-	trst_out("# %s: at the end: blocks %llu, reserve %llu\n",
-		 trst_region_names[ri], st.blocks_held, st.reserve_blocks);
+		trst_printf("%s%s %llu", ctx ? ", " : "", region_fail_name(ctx),
+			    st.fail[ctx]);
+	trst_printf(")\n# %s: drops %llu (region_drop %llu, debugfs %llu)\n",
+		    trst_region_names[ri], st.drops, trst.api_drops[ri],
+		    debugfs_drops);
+	trst_printf("# %s: installs %llu, vmalloc %llu, vfree %llu, failed %llu, recycled %llu\n",
+		    trst_region_names[ri], st.block_installs, st.vmalloc_calls,
+		    st.vfree_calls, st.vmalloc_fails, st.recycled);
+	trst_printf("# %s: at the end: blocks %llu, reserve %llu\n",
+		    trst_region_names[ri], st.blocks_held, st.reserve_blocks);
 
 	for (ctx = 0; ctx < TRST_NR_CTX; ctx++) {
 		trst_sum(&sum, ctx, ri);
-		trst_out("# %s: %-10s allocs %llu bytes %llu nulls %llu (bad size %llu)\n",
-			 trst_region_names[ri], trst_ctx_names[ctx], sum.allocs,
-			 sum.bytes, sum.nulls, sum.bad_size);
+		trst_printf("# %s: %-10s allocs %llu bytes %llu nulls %llu (bad size %llu)\n",
+			    trst_region_names[ri], trst_ctx_names[ctx], sum.allocs,
+			    sum.bytes, sum.nulls, sum.bad_size);
 		tot.allocs += sum.allocs;
 		tot.bytes += sum.bytes;
 		tot.nulls += sum.nulls;
@@ -660,6 +687,15 @@ static void trst_check_region(int ri, bool want_nmi, u64 *vmalloc_fails)
 		if (!sum.allocs && (ctx != TRST_NMI || want_nmi))
 			every_ctx = false;
 	}
+	/* The re-entry probes' records and NULLs count too. */
+	memset(&sum, 0, sizeof(sum));
+	trst_reentry_sum(ri, &sum);
+	trst_printf("# %s: %-10s allocs %llu bytes %llu nulls %llu\n",
+		    trst_region_names[ri], "reentry", sum.allocs, sum.bytes,
+		    sum.nulls);
+	tot.allocs += sum.allocs;
+	tot.bytes += sum.bytes;
+	tot.nulls += sum.nulls;
 	*vmalloc_fails += st.vmalloc_fails;
 
 	trst_verdict(every_ctx, ri ? "percpu: every context allocated"
@@ -720,26 +756,26 @@ static void trst_check(bool want_nmi, long injected)
 
 	trst.result_len = 0;
 	trst_nr_checks = 0;
-	trst_out("# seconds %u, timer_us %u, drop_ms %u, cpus %u\n",
-		 trst.seconds, timer_us, drop_ms, num_online_cpus());
+	trst_printf("# seconds %u, timer_us %u, drop_ms %u, cpus %u\n",
+		    trst.seconds, timer_us, drop_ms, num_online_cpus());
 	for (ctx = 0; ctx < TRST_NR_CTX; ctx++)
-		trst_out("# calls %s %llu\n", trst_ctx_names[ctx],
-			 trst_calls(ctx));
-	trst_out("# nmis outside a run %ld; per cpu since load, handled:",
-		 atomic_long_read(&trst.nmi_idle));
+		trst_printf("# calls %s %llu\n", trst_ctx_names[ctx],
+			    trst_calls(ctx));
+	trst_printf("# nmis outside a run %ld; per cpu since load, handled:",
+		    atomic_long_read(&trst.nmi_idle));
 	for_each_online_cpu(cpu)
-		trst_out(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->nmis);
-	trst_out(", IPIs sent:");
+		trst_printf(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->nmis);
+	trst_printf(", IPIs sent:");
 	for_each_online_cpu(cpu)
-		trst_out(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->ipis_sent);
-	trst_out("\n");
-	trst_out("# errors: not zeroed %ld, misaligned %ld, corrupted %ld\n",
-		 atomic_long_read(&trst.not_zeroed),
-		 atomic_long_read(&trst.misaligned),
-		 atomic_long_read(&trst.corrupted));
-	trst_out("# errors: bad size served %ld, wrong context %ld\n",
-		 atomic_long_read(&trst.bad_size_ok),
-		 atomic_long_read(&trst.wrong_ctx));
+		trst_printf(" %llu", per_cpu_ptr(&trst_pcpu, cpu)->ipis_sent);
+	trst_printf("\n");
+	trst_printf("# errors: not zeroed %ld, misaligned %ld, corrupted %ld\n",
+		    atomic_long_read(&trst.not_zeroed),
+		    atomic_long_read(&trst.misaligned),
+		    atomic_long_read(&trst.corrupted));
+	trst_printf("# errors: bad size served %ld, wrong context %ld\n",
+		    atomic_long_read(&trst.bad_size_ok),
+		    atomic_long_read(&trst.wrong_ctx));
 
 	ok = !atomic_long_read(&trst.not_zeroed) &&
 	     !atomic_long_read(&trst.misaligned) &&
@@ -751,9 +787,10 @@ static void trst_check(bool want_nmi, long injected)
 		     "each allocator ran in its context");
 	for (ri = 0; ri < TRST_NR_REGIONS; ri++)
 		trst_check_region(ri, want_nmi, &vmalloc_fails);
+	trst_reentry_check();
 	if (injected >= 0) {
-		trst_out("# injected block failures %ld, vmalloc_fails %llu\n",
-			 injected, vmalloc_fails);
+		trst_printf("# injected block failures %ld, vmalloc_fails %llu\n",
+			    injected, vmalloc_fails);
 		trst_verdict(injected > 0 && vmalloc_fails == injected,
 			     "every injected block failure counted");
 	}
@@ -761,7 +798,7 @@ static void trst_check(bool want_nmi, long injected)
 		trst_verdict(trst_usable(ri), ri ? "percpu: usable after the run"
 						 : "shared: usable after the run");
 	trst_destroy_regions();
-	trst_out("1..%u\n", trst_nr_checks);
+	trst_printf("1..%u\n", trst_nr_checks);
 }
 
 /* debugfs */
