@@ -330,7 +330,8 @@ kcsan_section() {
 	else
 		bad "kcsan: $n data-race reports (see ${logs[*]})"
 		sed -n '/BUG: KCSAN:/,/Reported by Kernel Concurrency Sanitizer/p' \
-			"${logs[@]}" 2>/dev/null | grep -v '^Reported by' |
+			"${logs[@]}" 2>/dev/null |
+			grep -Ev 'Reported by|^(\[ *[0-9.]+\])? *$' |
 			head -n 100 | sed 's/^/check: /'
 	fi
 	echo "check: the KCSAN section took $(( $(date +%s) - t0 )) s"
