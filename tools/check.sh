@@ -24,6 +24,11 @@
 #     KUnit test build against that kernel with CONFIG_FAULT_INJECTION
 #     (and what depends on it) forced off, and the KUnit suite
 #     (tools/run-kunit); every KUnit case counts.
+#   - the KCSAN test kernel (tools/build-debug-kernel -f kcsan, cached;
+#     KCSAN excludes KASAN, so it is a second kernel): the suite, the
+#     stress test (TR_KCSAN_STRESS_SECONDS, default 20) and KUnit again,
+#     labelled "kcsan ...", and "kcsan: 0 data-race reports" over their
+#     guest logs.  TR_KCSAN=0 skips this section (one skip counted).
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -277,6 +282,69 @@ if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
 else
 	bad "debug kernel build (see $out/debug-kernel.log)"
 	tail -n 20 "$out/debug-kernel.log"
+fi
+
+# The KCSAN test kernel: the same suite, stress test and KUnit under the
+# data-race detector.  Any "BUG: KCSAN:" report fails tr-vm's log check
+# (so the run's "kernel log clean") and is counted and shown here.
+kcsan_section() {
+	local krel vm_rc logs n t0 dbg
+
+	t0=$(date +%s)
+	# No stale log may count: the report check reads them all.
+	rm -f "$out"/selftests-kcsan.* "$out"/kunit-kcsan.*
+	echo "check: the KCSAN test kernel (built once, then cached)"
+	if ! dbg=$(tools/build-debug-kernel -f kcsan 2>"$out/kcsan-kernel.log"); then
+		bad "kcsan: kernel build (see $out/kcsan-kernel.log)"
+		tail -n 20 "$out/kcsan-kernel.log"
+		return
+	fi
+	eval "$dbg"
+	krel=$(cat "$KDIR/include/config/kernel.release")
+	ok "kcsan: kernel $krel ($(cat "$KDIR/.build-seconds") s to build)"
+
+	export TR_STRESS=${TR_KCSAN_STRESS_SECONDS:-20}
+	echo "check: the stress test follows, $TR_STRESS s"
+	run_suite kcsan "$krel" "$KDIR" -k "$KERNEL" -c 'max,la57=off'
+	unset TR_STRESS
+	count_ktap "kcsan stress" < <(sed -n 's/^\(\(not \)\{0,1\}ok [0-9]\{1,\} \)stress: /\1/p' \
+		"$out/selftests-kcsan.log")
+	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-kcsan.log" ||
+		bad "kcsan stress: ran to the end (see $out/selftests-kcsan.log)"
+
+	echo "check: running the KUnit suite in the KCSAN kernel"
+	TR_DEBUG_FLAVOUR=kcsan tools/run-kunit -l "$out/kunit-kcsan.log" \
+		-o "$out/kunit-kcsan.ktap" >"$out/kunit-kcsan.out" 2>&1
+	vm_rc=$?
+	count_ktap "kcsan kunit" < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
+		"$out/kunit-kcsan.ktap" 2>/dev/null)
+	if [ $vm_rc -ne 0 ]; then
+		bad "kcsan kunit: suite, kunit.py parse, kernel log (see $out/kunit-kcsan.out)"
+		grep -E '^(tr-vm|run-kunit):' "$out/kunit-kcsan.out" | head -n 20
+	else
+		ok "kcsan kunit: suite passed, kunit.py parse, kernel log clean"
+	fi
+
+	# Each report from its "BUG: KCSAN:" line to "Reported by", the
+	# accesses and their stacks.
+	logs=("$out/selftests-kcsan.log" "$out/kunit-kcsan.log")
+	n=$(cat "${logs[@]}" 2>/dev/null | grep -c 'BUG: KCSAN:')
+	if [ "$n" -eq 0 ]; then
+		ok "kcsan: 0 data-race reports"
+	else
+		bad "kcsan: $n data-race reports (see ${logs[*]})"
+		sed -n '/BUG: KCSAN:/,/Reported by Kernel Concurrency Sanitizer/p' \
+			"${logs[@]}" 2>/dev/null |
+			grep -Ev 'Reported by|^(\[ *[0-9.]+\])? *$' |
+			head -n 100 | sed 's/^/check: /'
+	fi
+	echo "check: the KCSAN section took $(( $(date +%s) - t0 )) s"
+}
+if [ "${TR_KCSAN:-1}" = 0 ]; then
+	skipped=$((skipped + 1))
+	echo "check: skip kcsan: the KCSAN test kernel (TR_KCSAN=0)"
+else
+	kcsan_section
 fi
 
 echo "check: $(( $(date +%s) - start )) s"

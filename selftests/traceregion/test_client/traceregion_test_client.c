@@ -516,7 +516,13 @@ static atomic_t tc_ctx_quota[TC_NCTX];
 struct tc_cpu {
 	struct hrtimer timer;
 	struct task_struct *task;
+	/*
+	 * One generator state per context: the hrtimer interrupts the
+	 * kthread on the same CPU, and a shared state would be updated by
+	 * both at once (a data race, KCSAN's interrupt watcher sees it).
+	 */
 	u32 seed;
+	u32 timer_seed;
 	bool timer_started;
 };
 
@@ -549,7 +555,7 @@ static enum hrtimer_restart tc_ctx_timer(struct hrtimer *t)
 	for (i = 0; i < 4; i++) {
 		if (atomic_dec_return(&tc_ctx_quota[TC_HARDIRQ]) < 0)
 			return HRTIMER_NORESTART;
-		tc_ctx_alloc(TC_HARDIRQ, 8 + tc_rand(&tcpu->seed) % 256,
+		tc_ctx_alloc(TC_HARDIRQ, 8 + tc_rand(&tcpu->timer_seed) % 256,
 			     GFP_ATOMIC);
 	}
 	if (READ_ONCE(tc_ctx_stop))
@@ -629,6 +635,7 @@ static void tc_contexts(void)
 		struct tc_cpu *tcpu = per_cpu_ptr(&tc_cpus, cpu);
 
 		tcpu->seed = cpu + 1;
+		tcpu->timer_seed = cpu + 1001;
 		hrtimer_init(&tcpu->timer, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL_PINNED_HARD);
 		tcpu->timer.function = tc_ctx_timer;
