@@ -320,13 +320,14 @@ static void region_block_free(struct region *r, struct region_block *b)
  * lock, irq or preempt tracepoint, a lockdep hook, this module's own trace
  * events, or an NMI.  A probe that allocates must get a NULL, not a hang.
  *
- * @ctx[REGION_GUARD_SLOW] has one bit per context level (task, softirq, hardirq, NMI, as
- * interrupt_context_level() tells them apart, like the ring buffer's
- * trace_recursive_lock()): set while that context of this CPU runs a round
- * of the slow path, from before its lock to after its unlock, irq_work and
- * trace event.  A call that finds its own context's bit set came from a
- * probe inside that round and fails as REGION_FAIL_RECURSION at once; an
- * interrupt that nests on the same CPU has a bit of its own and goes on.
+ * @ctx[REGION_GUARD_SLOW] has one bit per context level (task, softirq,
+ * hardirq, NMI, as interrupt_context_level() tells them apart, like the ring
+ * buffer's trace_recursive_lock()): set while that context of this CPU runs
+ * a round of the slow path, from before its lock to after its unlock,
+ * irq_work and trace event.  A call that finds its own context's bit set
+ * came from a probe inside that round and fails as REGION_FAIL_RECURSION at
+ * once; an interrupt that nests on the same CPU has a bit of its own and
+ * goes on.
  *
  * @locked counts the region->lock sections this CPU is in: 0 or 1, since
  * no region lock is ever taken inside another.  It also covers the locked
@@ -337,10 +338,10 @@ static void region_block_free(struct region *r, struct region_block *b)
  * lock inside the first.  It is raised after interrupts are off, so a hard
  * IRQ never sees it set by the code it interrupted.
  *
- * @ctx[REGION_GUARD_EVENTS] has one bit per context level, set while that context emits one
- * of this module's trace events: a probe attached to one that allocates,
- * and fails or installs a block, emits no second event, so it recurses
- * once at most, while an IRQ's own events are not lost.
+ * @ctx[REGION_GUARD_EVENTS] has one bit per context level, set while that
+ * context emits one of this module's trace events: a probe attached to one
+ * that allocates, and fails or installs a block, emits no second event, so
+ * it recurses once at most, while an IRQ's own events are not lost.
  *
  * All three are only changed on their own CPU with preemption off, by
  * contexts that nest and undo their change before they return, so a
@@ -995,14 +996,14 @@ void region_get_stats(struct region *r, struct region_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	/*
-	 * bytes_at_drop first (pairs with the smp_mb() in region_do_drop()):
-	 * the per-CPU byte counters only grow, so their sum read afterwards is
-	 * at least the sum that drop stored.  (Not smp_load_acquire(): the
-	 * u64 is not a native word on 32-bit, where every u64 figure here may
-	 * be read torn and is approximate while the region is busy.)
+	 * bytes_at_drop first: the per-CPU byte counters only grow, so their
+	 * sum read afterwards is at least the sum that drop stored.  (Not
+	 * smp_load_acquire(): the u64 is not a native word on 32-bit, where
+	 * every u64 figure here may be read torn and is approximate while the
+	 * region is busy.)
 	 */
 	at_drop = READ_ONCE(r->bytes_at_drop);
-	/* Pairs with the smp_mb() in region_do_drop(), see above. */
+	/* Pairs with the smp_mb() in region_do_drop(). */
 	smp_rmb();
 	region_test_stats_hook(r);
 	for_each_possible_cpu(cpu) {
