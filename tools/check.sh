@@ -241,8 +241,40 @@ if want stock; then
 	fi
 fi
 
-# The debug test kernel: the kselftest suite, then KUnit, whose cases are
-# the indented results of the KTAP that tools/run-kunit saved.
+# count_stress LABEL LOG: the stress test ran after the suite in the same
+# guest (TR_STRESS in tools/run-selftests): every context at once,
+# host-injected NMIs, a share of block allocations failing
+# (tools/run-stress).  Each of its verdicts in LOG counts as "LABEL: N
+# ...", and it must have run to the end.
+count_stress() {
+	count_ktap "$1" < <(sed -n 's/^\(\(not \)\{0,1\}ok [0-9]\{1,\} \)stress: /\1/p' "$2")
+	grep -q '^ok [0-9]* stress: modules unloaded' "$2" ||
+		bad "$1: ran to the end (see $2)"
+}
+
+# kunit_in FLAVOUR LABEL NAME CHECKED: the KUnit suite in the FLAVOUR debug
+# kernel (tools/run-kunit), logs in $out/NAME.{log,ktap,out}.  Its cases
+# are the indented results of the KTAP, each counted as "LABEL: N ...";
+# then one verdict on the run, CHECKED naming what it checks beyond the
+# suite and kunit.py's parse.
+kunit_in() {
+	local label=$2 name=$3 checked=$4 vm_rc
+
+	TR_DEBUG_FLAVOUR=$1 tools/run-kunit -l "$out/$name.log" \
+		-o "$out/$name.ktap" >"$out/$name.out" 2>&1
+	vm_rc=$?
+	count_ktap "$label" < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
+		"$out/$name.ktap" 2>/dev/null)
+	if [ $vm_rc -ne 0 ]; then
+		bad "$label: suite, kunit.py parse, $checked (see $out/$name.out)"
+		grep -E '^(tr-vm|run-kunit):' "$out/$name.out" | head -n 20
+	else
+		ok "$label: suite passed, kunit.py parse, $checked clean"
+	fi
+}
+
+# The debug test kernel: the kselftest suite and the stress test, then
+# KUnit.
 if want debug; then
 	echo "check: the debug test kernel (built once, then cached)"
 	if dbg=$(tools/build-debug-kernel 2>"$out/debug-kernel.log"); then
@@ -255,14 +287,7 @@ if want debug; then
 		echo "check: the stress test follows, $TR_STRESS s"
 		run_suite debug "$krel" "$KDIR" -k "$KERNEL" -c 'max,la57=off'
 		unset TR_STRESS
-
-		# The stress test ran after the suite in the same guest: every
-		# context at once, host-injected NMIs, a share of block allocations
-		# failing (tools/run-stress).
-		count_ktap stress < <(sed -n 's/^\(\(not \)\{0,1\}ok [0-9]\{1,\} \)stress: /\1/p' \
-			"$out/selftests-debug.log")
-		grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-debug.log" ||
-			bad "stress: ran to the end (see $out/selftests-debug.log)"
+		count_stress stress "$out/selftests-debug.log"
 		grep -E '^# (seconds|calls|nmis|errors|trst_|injected|reentry)|^nmi-inject:' \
 			"$out/selftests-debug.out" | sed 's/^/check: /'
 
@@ -289,17 +314,7 @@ if want debug; then
 		rm -rf "$nofi"
 
 		echo "check: running the KUnit suite in the debug kernel"
-		tools/run-kunit -l "$out/kunit.log" -o "$out/kunit.ktap" \
-			>"$out/kunit.out" 2>&1
-		vm_rc=$?
-		count_ktap kunit < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
-			"$out/kunit.ktap" 2>/dev/null)
-		if [ $vm_rc -ne 0 ]; then
-			bad "kunit: suite, kunit.py parse, kmemleak, kernel log (see $out/kunit.out)"
-			grep -E '^(tr-vm|run-kunit):' "$out/kunit.out" | head -n 20
-		else
-			ok "kunit: suite passed, kunit.py parse, no leak, kernel log clean"
-		fi
+		kunit_in kasan kunit kunit "kmemleak, kernel log"
 	else
 		bad "debug kernel build (see $out/debug-kernel.log)"
 		tail -n 20 "$out/debug-kernel.log"
@@ -310,7 +325,7 @@ fi
 # data-race detector.  Any "BUG: KCSAN:" report fails tr-vm's log check
 # (so the run's "kernel log clean") and is counted and shown here.
 kcsan_section() {
-	local krel vm_rc logs n t0 dbg
+	local krel logs n t0 dbg
 
 	t0=$(date +%s)
 	# No stale log may count: the report check reads them all.
@@ -329,28 +344,15 @@ kcsan_section() {
 	echo "check: the stress test follows, $TR_STRESS s"
 	run_suite kcsan "$krel" "$KDIR" -k "$KERNEL" -c 'max,la57=off'
 	unset TR_STRESS
-	count_ktap "kcsan stress" < <(sed -n 's/^\(\(not \)\{0,1\}ok [0-9]\{1,\} \)stress: /\1/p' \
-		"$out/selftests-kcsan.log")
-	grep -q '^ok [0-9]* stress: modules unloaded' "$out/selftests-kcsan.log" ||
-		bad "kcsan stress: ran to the end (see $out/selftests-kcsan.log)"
+	count_stress "kcsan stress" "$out/selftests-kcsan.log"
 
 	echo "check: running the KUnit suite in the KCSAN kernel"
-	TR_DEBUG_FLAVOUR=kcsan tools/run-kunit -l "$out/kunit-kcsan.log" \
-		-o "$out/kunit-kcsan.ktap" >"$out/kunit-kcsan.out" 2>&1
-	vm_rc=$?
-	count_ktap "kcsan kunit" < <(sed -n 's/^    \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' \
-		"$out/kunit-kcsan.ktap" 2>/dev/null)
-	if [ $vm_rc -ne 0 ]; then
-		bad "kcsan kunit: suite, kunit.py parse, kernel log (see $out/kunit-kcsan.out)"
-		grep -E '^(tr-vm|run-kunit):' "$out/kunit-kcsan.out" | head -n 20
-	else
-		ok "kcsan kunit: suite passed, kunit.py parse, kernel log clean"
-	fi
+	kunit_in kcsan "kcsan kunit" kunit-kcsan "kernel log"
 
-	# Each report from its "BUG: KCSAN:" line to "Reported by", the
-	# accesses and their stacks.
 	# Races inside the test kernel itself (neither access in our code,
-	# tools/kcsan-split) are shown, not counted.
+	# tools/kcsan-split) are shown, not counted.  Ours are shown from
+	# their "BUG: KCSAN:" line to "Reported by": the accesses and their
+	# stacks.
 	logs=("$out/selftests-kcsan.log" "$out/kunit-kcsan.log")
 	tools/kcsan-split "${logs[@]}" 2>&1 >/dev/null | sed 's/^/check: /'
 	n=$(tools/kcsan-split "${logs[@]}" 2>/dev/null | grep -c 'BUG: KCSAN:')
