@@ -5,15 +5,18 @@
  * For the whole run, probes of every non-NMI kind allocate (GFP_ATOMIC) one
  * record from each of the stress's two regions per hit, while the stress's
  * kthreads, timers, sched_switch probe and NMIs allocate from them too:
- *  - kprobes (ftrace-based at function entry on kernels with
- *    KPROBES_ON_FTRACE, int3 where the function has no ftrace call site)
- *    on functions the allocator runs inside its locked section
- *    (_raw_spin_lock, entered with the guard already raised,
- *    _raw_spin_unlock, the DEBUG_LIST helpers) or on its slow paths
- *    (irq_work_queue, vfree, __vmalloc_node_range, synchronize_rcu);
+ *  - kprobes, ftrace-based only (KPROBES_ON_FTRACE), on functions the
+ *    allocator runs inside its locked section (_raw_spin_lock, entered
+ *    with the guard already raised, _raw_spin_unlock; the DEBUG_LIST
+ *    helpers where ftrace reaches them) or on its slow paths
+ *    (irq_work_queue where ftrace reaches it, vfree,
+ *    __vmalloc_node_range, synchronize_rcu).  No int3 kprobe is armed:
+ *    the NMI allocations reach those functions, and an int3 hit in NMI
+ *    while the CPU single-steps another kprobe is a kernel BUG();
  *  - ftrace_ops callbacks, one ftrace_ops per function, on the lock and
  *    unlock functions, vfree, __vmalloc_node_range and synchronize_rcu
- *    (the list helpers and irq_work_queue cannot be traced);
+ *    (the list helpers and irq_work_queue cannot be traced on Debian's
+ *    6.1 and 6.12);
  *  - tracepoint probes on traceregion's own events (block_install, drop,
  *    alloc_fail) and on the lock and irq tracepoints of the kernel
  *    (lock_acquire and lock_release with lockdep, contention_begin,
@@ -372,12 +375,26 @@ static int trre_arm_ftrace(struct trre_site *s)
 
 static int trre_arm_one(struct trre_site *s)
 {
+	int err;
+
 	switch (s->kind) {
 	case TRRE_KPROBE:
 		memset(&s->kp, 0, sizeof(s->kp));
 		s->kp.symbol_name = s->name;
 		s->kp.pre_handler = trre_kprobe_pre;
-		return register_kprobe(&s->kp);
+		err = register_kprobe(&s->kp);
+		/*
+		 * Only a kprobe through ftrace counts a hit that nests in a
+		 * running kprobe as missed.  An int3 kprobe hit by an NMI
+		 * (our NMI allocations reach the list helpers and
+		 * irq_work_queue()) while its CPU single-steps another one is
+		 * "Unrecoverable kprobe detected", a BUG(): not armed.
+		 */
+		if (!err && !kprobe_ftrace(&s->kp)) {
+			unregister_kprobe(&s->kp);
+			err = -EOPNOTSUPP;
+		}
+		return err;
 	case TRRE_FTRACE:
 		return trre_arm_ftrace(s);
 	default:
