@@ -69,6 +69,7 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
@@ -230,7 +231,7 @@ const char *region_fail_name(enum region_fail_cause cause)
 		return "unknown";
 	return region_fail_names[cause];
 }
-EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION_NS);
+REGION_EXPORT(region_fail_name);
 
 /* Blocks: the only places that call vmalloc and vfree. */
 
@@ -359,7 +360,7 @@ static DEFINE_PER_CPU(struct region_guard, region_guard);
 /* This context's bit in region_guard.ctx[]; preemption off. */
 static __always_inline unsigned int region_ctx_bit(void)
 {
-	return BIT(interrupt_context_level());
+	return BIT(region_context_level());
 }
 
 /*
@@ -766,7 +767,7 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 		return region_alloc_slow(r, n, gfp);
 	return p;
 }
-EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION_NS);
+REGION_EXPORT(region_alloc);
 
 /* Reserve refill: irq_work (NMI-safe) -> work item (may sleep). */
 
@@ -974,7 +975,7 @@ int region_drop(struct region *r)
 	region_do_drop(r, false);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(region_drop, TRACEREGION_NS);
+REGION_EXPORT(region_drop);
 
 /**
  * region_get_stats() - read a region's counters
@@ -1053,7 +1054,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	if (capacity > st->bytes_live + st->bytes_free)
 		st->bytes_wasted = capacity - st->bytes_live - st->bytes_free;
 }
-EXPORT_SYMBOL_NS_GPL(region_get_stats, TRACEREGION_NS);
+REGION_EXPORT(region_get_stats);
 
 /* debugfs */
 
@@ -1335,7 +1336,7 @@ struct region *__region_create(const char *name, const struct region_params *p,
 	mutex_unlock(&region_mutex);
 	return r;
 }
-EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION_NS);
+REGION_EXPORT(__region_create);
 
 /**
  * region_destroy() - free a region and all its memory
@@ -1393,7 +1394,7 @@ void region_destroy(struct region *r)
 
 	region_free_all(r);
 }
-EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION_NS);
+REGION_EXPORT(region_destroy);
 
 /*
  * An owner module going away (unloaded, or its init failed) without

@@ -2,24 +2,50 @@
 /*
  * traceregion - the differences between the kernels it builds against.
  *
- * Every #if on the kernel version lives here and nowhere else.
- * Tested: Debian's 6.1 and 6.12 kernels; 6.13+ by a preprocessor check.
+ * Every #if on the kernel version in traceregion.ko lives here and nowhere
+ * else (the test, sample and bench modules have theirs in
+ * selftests/traceregion/tr_kcompat.h).  Each names the version it applies
+ * to.  Booted and tested (make check): Debian's 5.10, 6.1, 6.12 (also
+ * PREEMPT_RT), 7.2 (also PREEMPT_RT) and 7.3-rc, amd64; 6.1 on arm64 and
+ * on 32-bit x86.
  */
 #ifndef _TRACEREGION_REGION_COMPAT_H
 #define _TRACEREGION_REGION_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/preempt.h>
 
 /*
- * Symbol namespace of the exported API.  Up to 6.12 EXPORT_SYMBOL_NS_GPL()
- * and MODULE_IMPORT_NS() take a bare identifier and stringify it; from 6.13
- * on they take a string literal.  Clients write
- *	MODULE_IMPORT_NS(TRACEREGION_NS);
+ * Symbol namespace of the exported API: TRACEREGION on every kernel.
+ * EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS() take a bare identifier up
+ * to 6.12 and a string literal from 6.13 on; up to 5.1x they stringify the
+ * identifier without expanding it, so the name must be written out here,
+ * not passed through a macro.  Clients write
+ *	TRACEREGION_IMPORT_NS();
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define TRACEREGION_NS		"TRACEREGION"
+#define REGION_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, "TRACEREGION")
+#define TRACEREGION_IMPORT_NS()	MODULE_IMPORT_NS("TRACEREGION")
 #else
-#define TRACEREGION_NS		TRACEREGION
+#define REGION_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, TRACEREGION)
+#define TRACEREGION_IMPORT_NS()	MODULE_IMPORT_NS(TRACEREGION)
+#endif
+
+/*
+ * interrupt_context_level() (5.16): 0 task, 1 softirq, 2 hardirq, 3 NMI.
+ * Before it, the same from the context tests.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
+static __always_inline unsigned char region_context_level(void)
+{
+	if (in_nmi())
+		return 3;
+	if (in_irq())
+		return 2;
+	return in_serving_softirq() ? 1 : 0;
+}
+#else
+#define region_context_level()	interrupt_context_level()
 #endif
 
 #endif /* _TRACEREGION_REGION_COMPAT_H */

@@ -35,6 +35,9 @@
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
+
+#include "selftests/traceregion/tr_kcompat.h"
+
 #ifdef CONFIG_X86_LOCAL_APIC
 #include <asm/apic.h>
 #include <asm/nmi.h>

@@ -82,6 +82,7 @@
 #include <linux/workqueue.h>
 
 #include "region_alloc.h"
+#include "selftests/traceregion/tr_kcompat.h"
 
 /* Largest depth= accepted; the stack buffer of a probe is on its stack. */
 #define TRS_MAX_DEPTH	32
@@ -384,10 +385,7 @@ static void trs_record(u16 source, unsigned long from)
 	trs_intern(t, source, pcs + skip, nr);
 }
 
-static void trs_probe_sched_switch(void *data, bool preempt,
-				   struct task_struct *prev,
-				   struct task_struct *next,
-				   unsigned int prev_state)
+static void trs_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 {
 	trs_record(TRS_SRC_SCHED_SWITCH, 0);
 }
@@ -836,6 +834,6 @@ static void __exit trs_exit(void)
 module_init(trs_init);
 module_exit(trs_exit);
 
-MODULE_IMPORT_NS(TRACEREGION_NS);
+TRACEREGION_IMPORT_NS();
 MODULE_DESCRIPTION("traceregion sample: kernel stack traces interned per generation");
 MODULE_LICENSE("GPL");

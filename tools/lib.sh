@@ -8,6 +8,13 @@
 #                               (bookworm's backport), headers installed
 #   tr_ksrc                     Debian's linux-source-6.1, the parts the
 #                               tools use, unpacked into the cache
+#   tr_papt apt-get|apt-cache ARGS...
+#                               apt with a private state in the cache that
+#                               reaches bookworm, bullseye, sid and
+#                               experimental, amd64, arm64 and i386
+#   tr_unpack DEST PKG...       download PKG (apt-get download syntax:
+#                               name[:arch][/suite|=version]) through
+#                               tr_papt, cached, and dpkg -x it into DEST
 #   tr_kunit_build KDIR WORK [MAKE-ARGS...]
 #                               build the KUnit test build of traceregion.ko
 #                               against KDIR in a private copy of the tree
@@ -74,6 +81,66 @@ tr_kver_612() {
 	fi
 	v=${v%/build}
 	echo "${v##*/}"
+}
+
+# The private apt state: the host's sources are never touched, nothing from
+# another suite or architecture is installed; packages are only downloaded
+# (and unpacked by tr_unpack).  The lists are refreshed once per run of a
+# tool (TR_PAPT_UPDATED, exported) when older than an hour.
+tr_papt() {
+	local d=$TR_CACHE/apt cmd=$1 s
+
+	shift
+	local opts=(-o Dir::Etc::sourcelist="$d/sources.list"
+		    -o Dir::Etc::sourceparts=/dev/null
+		    -o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache"
+		    -o Dir::Cache::pkgcache="$d/cache/pkgcache.bin"
+		    -o Dir::Cache::srcpkgcache="$d/cache/srcpkgcache.bin"
+		    -o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+		    -o APT::Architectures::=i386 -o APT::Sandbox::User=root)
+	if [ -z "${TR_PAPT_UPDATED:-}" ]; then
+		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+		: >"$d/sources.list"
+		for s in "debian bookworm" "debian bookworm-updates" \
+			 "debian-security bookworm-security" "debian bullseye" \
+			 "debian-security bullseye-security" "debian sid" \
+			 "debian experimental"; do
+			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/${s% *} ${s#* } main" \
+				>>"$d/sources.list"
+		done
+		if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
+			echo "tools: updating the private apt lists in $d" >&2
+			apt-get "${opts[@]}" update -qq >/dev/null 2>&1 ||
+				apt-get "${opts[@]}" update -qq >&2 || return 1
+		fi
+		export TR_PAPT_UPDATED=1
+	fi
+	"$cmd" "${opts[@]}" "$@"
+}
+
+tr_unpack() {
+	local dest=$1 debs=$TR_CACHE/debs tmp f missing=()
+
+	shift
+	mkdir -p "$debs" "$dest"
+	# Their file names (--print-uris in an empty directory lists them all).
+	tmp=$(mktemp -d)
+	(cd "$tmp" && tr_papt apt-get download --print-uris "$@") >"$tmp/uris" ||
+		{ rm -rf "$tmp"; echo "tools: not in the archive: $*" >&2; return 1; }
+	mapfile -t files < <(awk '{ print $2 }' "$tmp/uris")
+	rm -rf "$tmp"
+	[ "${#files[@]}" -eq $# ] || { echo "tools: not all in the archive: $*" >&2; return 1; }
+	for f in "${files[@]}"; do
+		[ -f "$debs/$f" ] || missing+=("$f")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "tools: downloading ${missing[*]}" >&2
+		(cd "$debs" && tr_papt apt-get download -qq "$@" >/dev/null) ||
+			return 1
+	fi
+	for f in "${files[@]}"; do
+		dpkg -x "$debs/$f" "$dest"
+	done
 }
 
 tr_ksrc() {

@@ -64,6 +64,7 @@
 #include <linux/wait.h>
 
 #include "region_alloc.h"
+#include "selftests/traceregion/tr_kcompat.h"
 
 #define TRB_MAX_SIZES	8
 #define TRB_MAX_REPS	101
@@ -478,14 +479,18 @@ static void trb_fill_drop_rows(void)
 /* ns/object with two decimals, from ns per @trb_objs objects. */
 static void trb_print_ns(u64 ns)
 {
-	u64 c = div_u64(ns * 100, trb_objs);
+	u32 rem;
+	u64 c = div_u64_rem(div_u64(ns * 100, trb_objs), 100, &rem);
 
-	trb_printf("%llu.%02llu", div_u64(c, 100), c % 100);
+	trb_printf("%llu.%02u", c, rem);
 }
 
 static void trb_print_ratio(u64 milli)
 {
-	trb_printf(",%llu.%03llu", div_u64(milli, 1000), milli % 1000);
+	u32 rem;
+	u64 whole = div_u64_rem(milli, 1000, &rem);
+
+	trb_printf(",%llu.%03u", whole, rem);
 }
 
 /*
@@ -618,8 +623,7 @@ static int trb_start_workers(void)
 		w->ptrs = kvmalloc_array(trb_objs, sizeof(void *), GFP_KERNEL);
 		if (!w->ptrs)
 			return -ENOMEM;
-		w->task = kthread_create_on_cpu(trb_worker_fn, w, cpu,
-						"trb/%u");
+		w->task = tr_kthread_on_cpu(trb_worker_fn, w, cpu, "trb/%u");
 		if (IS_ERR(w->task)) {
 			w->task = NULL;
 			kvfree(w->ptrs);
@@ -758,4 +762,4 @@ module_exit(trb_exit);
 MODULE_DESCRIPTION("traceregion benchmark: region_alloc() against the kernel's allocators");
 MODULE_AUTHOR("traceregion developers");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(TRACEREGION_NS);
+TRACEREGION_IMPORT_NS();

@@ -76,7 +76,6 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
-#include <linux/stdarg.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
@@ -85,6 +84,7 @@
 #include <asm/nmi.h>
 
 #include "region_alloc.h"
+#include "selftests/traceregion/tr_kcompat.h"
 #include "trst.h"
 
 enum trst_ctx { TRST_TASK, TRST_HARDIRQ, TRST_TRACEPOINT, TRST_NMI, TRST_NR_CTX };
@@ -121,7 +121,7 @@ struct trst_pcpu {
 	u64 calls[TRST_NR_CTX];	/* allocation attempts */
 	u64 nmis;		/* NMIs handled, in a run or not */
 	u64 ipis_sent;		/* NMI IPIs this CPU's timer sent */
-	u64 ticks;
+	unsigned long ticks;	/* timer ticks, for the NMI IPI period */
 	u64 rng[TRST_NR_CTX];
 	struct hrtimer timer;
 	struct task_struct *thread;
@@ -155,8 +155,11 @@ static struct {
 
 static struct dentry *trst_dir;
 
-/* xorshift64: NMI-safe, unlike get_random_u32(). */
-static u64 trst_rand(u64 *s)
+/*
+ * xorshift64, its upper half: NMI-safe, unlike get_random_u32(), and 32
+ * bits so that a % needs no 64-bit division (__umoddi3) on 32-bit kernels.
+ */
+static u32 trst_rand(u64 *s)
 {
 	u64 x = *s;
 
@@ -164,7 +167,7 @@ static u64 trst_rand(u64 *s)
 	x ^= x >> 7;
 	x ^= x << 17;
 	*s = x;
-	return x;
+	return x >> 32;
 }
 
 static u8 trst_byte(u64 tag)
@@ -361,7 +364,7 @@ static int trst_thread(void *arg)
 static void trst_nmi_ipi(struct trst_pcpu *pc)
 {
 	unsigned int cpu = smp_processor_id(), next;
-	u64 every = div_u64((u64)nmi_ipi_ms * USEC_PER_MSEC, timer_us);
+	unsigned long every = nmi_ipi_ms * USEC_PER_MSEC / timer_us;
 
 	if (!every || ++pc->ticks % every)
 		return;
@@ -394,10 +397,7 @@ static enum hrtimer_restart trst_timer_fn(struct hrtimer *t)
 
 /* Tracepoint context: sched_switch, interrupts off, runqueue locked. */
 
-static void trst_probe_sched_switch(void *data, bool preempt,
-				    struct task_struct *prev,
-				    struct task_struct *next,
-				    unsigned int prev_state)
+static void trst_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 {
 	struct trst_pcpu *pc = this_cpu_ptr(&trst_pcpu);
 
@@ -562,8 +562,8 @@ static int trst_start(void)
 	/* Before the kthreads and timers: see trst_reentry_arm(). */
 	trst_reentry_arm(trst.r);
 	for_each_online_cpu(cpu) {
-		t = kthread_create_on_cpu(trst_thread, (void *)(unsigned long)cpu,
-					  cpu, "trst/%u");
+		t = tr_kthread_on_cpu(trst_thread, (void *)(unsigned long)cpu,
+				      cpu, "trst/%u");
 		if (IS_ERR(t)) {
 			err = PTR_ERR(t);
 			goto fail;
@@ -913,9 +913,8 @@ static int __init trst_init(void)
 	for_each_possible_cpu(cpu) {
 		struct trst_pcpu *pc = per_cpu_ptr(&trst_pcpu, cpu);
 
-		hrtimer_init(&pc->timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_PINNED_HARD);
-		pc->timer.function = trst_timer_fn;
+		hrtimer_setup(&pc->timer, trst_timer_fn, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL_PINNED_HARD);
 	}
 	err = register_nmi_handler(NMI_UNKNOWN, trst_nmi, 0,
 				   "traceregion_stress");
@@ -939,6 +938,6 @@ static void __exit trst_exit(void)
 module_init(trst_init);
 module_exit(trst_exit);
 
-MODULE_IMPORT_NS(TRACEREGION_NS);
+TRACEREGION_IMPORT_NS();
 MODULE_DESCRIPTION("traceregion stress test: every context, drops, NMIs, faults");
 MODULE_LICENSE("GPL");

@@ -64,11 +64,11 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
-#include <linux/trace_recursion.h>
 #include <linux/tracepoint.h>
 
 #include "region_alloc.h"
 #include "region_trace.h"
+#include "selftests/traceregion/tr_kcompat.h"
 #include "trst.h"
 
 static bool reentry = true;
@@ -333,8 +333,18 @@ static int trre_kprobe_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * An empty filter is the static EMPTY_HASH, so resetting it frees the
+ * filter's hash, as ftrace_free_filter() does where it is exported (5.10
+ * does not export it).  Only for an ops that is not registered.
+ */
+static void trre_ftrace_free_filter(struct ftrace_ops *ops)
+{
+	ftrace_set_filter(ops, NULL, 0, 1);
+}
+
 static void trre_ftrace_func(unsigned long ip, unsigned long parent_ip,
-			     struct ftrace_ops *op, struct ftrace_regs *fregs)
+			     struct ftrace_ops *op, struct tr_ftrace_regs *fregs)
 {
 	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
 
@@ -369,7 +379,7 @@ static int trre_arm_ftrace(struct trre_site *s)
 	if (!err)
 		err = register_ftrace_function(&s->ops);
 	if (err)
-		ftrace_free_filter(&s->ops);
+		trre_ftrace_free_filter(&s->ops);
 	return err;
 }
 
@@ -473,7 +483,7 @@ void trst_reentry_disarm(void)
 			break;
 		case TRRE_FTRACE:
 			unregister_ftrace_function(&s->ops);
-			ftrace_free_filter(&s->ops);
+			trre_ftrace_free_filter(&s->ops);
 			break;
 		default:
 			tracepoint_probe_unregister(s->tp, s->probe, s);

@@ -57,6 +57,7 @@
 #include <linux/vmalloc.h>
 
 #include "region_alloc.h"
+#include "selftests/traceregion/tr_kcompat.h"
 
 static DEFINE_MUTEX(tc_mutex);
 static struct dentry *tc_dir;
@@ -565,10 +566,7 @@ static enum hrtimer_restart tc_ctx_timer(struct hrtimer *t)
 }
 
 /* Must match TP_PROTO of sched_switch (6.1 and later). */
-static void tc_probe_sched_switch(void *data, bool preempt,
-				  struct task_struct *prev,
-				  struct task_struct *next,
-				  unsigned int prev_state)
+static void tc_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 {
 	if (preemptible())
 		atomic64_inc(&tc_counts[TC_PROBE].bad);
@@ -636,11 +634,10 @@ static void tc_contexts(void)
 
 		tcpu->seed = cpu + 1;
 		tcpu->timer_seed = cpu + 1001;
-		hrtimer_init(&tcpu->timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_PINNED_HARD);
-		tcpu->timer.function = tc_ctx_timer;
-		tcpu->task = kthread_create_on_cpu(tc_ctx_thread, tcpu, cpu,
-						   "trt_ctx/%u");
+		hrtimer_setup(&tcpu->timer, tc_ctx_timer, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL_PINNED_HARD);
+		tcpu->task = tr_kthread_on_cpu(tc_ctx_thread, tcpu, cpu,
+					       "trt_ctx/%u");
 		if (IS_ERR(tcpu->task)) {
 			tc_fail("kthread on cpu %d: %ld", cpu,
 				PTR_ERR(tcpu->task));
@@ -777,8 +774,8 @@ static void tc_contention(void)
 		args[k].first = k * TC_CONT_PER_CPU;
 		args[k].ncpus = ncpus;
 		init_completion(&args[k].done);
-		t = kthread_create_on_cpu(tc_cont_thread, &args[k], cpu,
-					  "trt_cont/%u");
+		t = tr_kthread_on_cpu(tc_cont_thread, &args[k], cpu,
+				      "trt_cont/%u");
 		if (IS_ERR(t)) {
 			tc_fail("kthread: %pe", t);
 			/* Let the others go. */
@@ -962,15 +959,15 @@ static void tc_load_start(void)
 	for_each_possible_cpu(cpu) {
 		struct hrtimer *t = per_cpu_ptr(&tc_load_timers, cpu);
 
-		hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-		t->function = tc_load_timer;
+		hrtimer_setup(t, tc_load_timer, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL_PINNED_HARD);
 	}
 	for_each_online_cpu(cpu) {
 		struct task_struct *task;
 
-		task = kthread_create_on_cpu(tc_load_thread,
-					     (void *)(uintptr_t)cpu, cpu,
-					     "trt_load/%u");
+		task = tr_kthread_on_cpu(tc_load_thread,
+					 (void *)(uintptr_t)cpu, cpu,
+					 "trt_load/%u");
 		if (IS_ERR(task)) {
 			tc_fail("kthread: %pe", task);
 			continue;
@@ -1527,6 +1524,6 @@ static void __exit tc_exit(void)
 module_init(tc_init);
 module_exit(tc_exit);
 
-MODULE_IMPORT_NS(TRACEREGION_NS);
+TRACEREGION_IMPORT_NS();
 MODULE_DESCRIPTION("traceregion selftest client");
 MODULE_LICENSE("GPL");
