@@ -48,4 +48,12 @@ static __always_inline unsigned char region_context_level(void)
 #define region_context_level()	interrupt_context_level()
 #endif
 
+/*
+ * __cond_lock(), sparse's conditional acquire, is gone in 7.x (the
+ * compiler's context analysis replaced it); the value is what code needs.
+ */
+#ifndef __cond_lock
+#define __cond_lock(x, c)	(c)
+#endif
+
 #endif /* _TRACEREGION_REGION_COMPAT_H */

@@ -29,10 +29,11 @@
 #     stress test (TR_KCSAN_STRESS_SECONDS, default 20) and KUnit again,
 #     labelled "kcsan ...", and "kcsan: 0 data-race reports" over their
 #     guest logs.  TR_KCSAN=0 skips this section (one skip counted).
-# TR_CHECK="static stock debug kcsan" (any subset; default all) runs only
-# those sections, to run a part locally: static (builds, sparse,
-# checkpatch, kernel-doc, docs), stock (the 6.1 and 6.12 guests, bench
-# smoke, compat, DKMS), debug (KASAN kernel: suite, stress, KUnit), kcsan.
+# TR_CHECK="static stock kernels debug kcsan" (any subset; default all)
+# runs only those sections, to run a part locally: static (builds, sparse,
+# checkpatch, kernel-doc, docs), stock (the 6.1 guest, bench smoke,
+# compat, DKMS), kernels (every other kernel of tools/tr-kernel, or those
+# TR_KERNELS names), debug (KASAN kernel: suite, stress, KUnit), kcsan.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
 set -uo pipefail
@@ -84,8 +85,8 @@ csrc=(region_alloc.c region_alloc.h
 
 cd "$TR_TOP" || exit 1
 
-# want SECTION: TR_CHECK (a space-separated subset of "static stock debug
-# kcsan"; empty or unset: all) asks for SECTION.  A section left out is
+# want SECTION: TR_CHECK (a space-separated subset of "static stock
+# kernels debug kcsan"; empty or unset: all) asks for SECTION.  A section left out is
 # counted as one skip.
 want() {
 	if [ -z "${TR_CHECK:-}" ] || [[ " $TR_CHECK " == *" $1 "* ]]; then
@@ -165,15 +166,18 @@ count_ktap() {
 }
 
 # run_suite LABEL KVER KDIR [tr-vm options...]: build against KDIR, run the
-# kselftest suite in the test kernel, count every inner KTAP result.
+# kselftest suite in the test kernel, count every inner KTAP result.  With
+# TR_KNAME in the environment, the kernel is that of tools/tr-kernel.
 run_suite() {
-	local label=$1 kver=$2 kd=$3 log=$out/selftests-$1.log vm_rc
+	local label=$1 kver=$2 kd=$3 log=$out/selftests-$1.log vm_rc t0
 	shift 3
 
 	echo "check: running the kselftest suite in the $label kernel ($kver)"
+	t0=$(date +%s)
 	KVER=$kver KDIR=$kd tools/run-selftests -l "$log" "$@" \
 		>"$out/selftests-$label.out" 2>&1
 	vm_rc=$?
+	echo "check: $label: the guest took $(( $(date +%s) - t0 )) s"
 	# Inner KTAP of the suite ("# ok N ..."), then the runner's verdict.
 	count_ktap "$label" < <(sed -n 's/^# \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' "$log")
 	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
@@ -190,7 +194,7 @@ run_suite() {
 }
 
 if want stock; then
-	run_suite stock-6.1 "$kver61" "$kdir"
+	TR_KNAME=6.1 run_suite 6.1 "$kver61" "$kdir"
 
 	# The benchmarks, once at tiny sizes: they build, run and give sane,
 	# non-zero figures (tools/bench.sh --smoke).  Nothing is timed here;
@@ -202,17 +206,11 @@ if want stock; then
 		tail -n 20 "$out/bench-smoke.log"
 	fi
 
-	if kver612=$(tr_kver_612); then
-		kdir612=/lib/modules/$kver612/build
-		make -s -C "$kdir612" M="$TR_TOP" clean >/dev/null 2>&1
-		make -C "$kdir612" M="$TR_TOP" W=1 modules >"$out/build-w1-6.12.log" 2>&1
-		check_clean "build W=1 against $kver612" "$out/build-w1-6.12.log" $?
-		run_suite stock-6.12 "$kver612" "$kdir612"
-		make -s -C "$kdir612" M="$TR_TOP" clean >/dev/null 2>&1
-	else
+	# For the DKMS check below; the 6.12 guest is in the kernels section.
+	kver612=$(tr_kver_612) || {
 		bad "Debian 6.12 headers not found in the archive"
 		kver612=
-	fi
+	}
 
 	# The symbol namespace macro for kernels from 6.13 on (none in the
 	# archive): preprocess the compat header with a stand-in version.h.
@@ -251,6 +249,43 @@ count_stress() {
 	grep -q '^ok [0-9]* stress: modules unloaded' "$2" ||
 		bad "$1: ran to the end (see $2)"
 }
+
+# The other kernels (tools/tr-kernel): for each, every module built with
+# W=1 against it and the kselftest suite in it booted; the stress test
+# follows the suite in the PREEMPT_RT kernels (TR_RT_STRESS_SECONDS,
+# default 15).  TR_KERNELS picks a subset.
+kernels_all="6.12 6.12-rt 5.10 stable stable-rt next arm64 686"
+if want kernels; then
+	for k in ${TR_KERNELS:-$kernels_all}; do
+		if ! kv=$(tools/tr-kernel "$k" 2>"$out/kernel-$k.log"); then
+			bad "$k: kernel fetched and prepared (see $out/kernel-$k.log)"
+			tail -n 5 "$out/kernel-$k.log"
+			continue
+		fi
+		(
+			eval "$kv"
+			# shellcheck disable=SC2086
+			[ -z "$TR_PATH" ] || PATH=$TR_PATH:$PATH
+			# shellcheck disable=SC2086
+			make -s -C "$KDIR" M="$TR_TOP" $KMAKE clean >/dev/null 2>&1
+			# shellcheck disable=SC2086
+			make -C "$KDIR" M="$TR_TOP" $KMAKE W=1 modules \
+				>"$out/build-w1-$k.log" 2>&1
+		)
+		check_clean "$k: build W=1 ($(eval "$kv"; echo "$KVER"))" \
+			"$out/build-w1-$k.log" $?
+		eval "$kv"
+		case "$k" in
+		*-rt)	export TR_STRESS=${TR_RT_STRESS_SECONDS:-15} ;;
+		esac
+		TR_KNAME=$k run_suite "$k" "$KVER" "$KDIR"
+		if [ -n "${TR_STRESS:-}" ]; then
+			count_stress "$k stress" "$out/selftests-$k.log"
+			unset TR_STRESS
+		fi
+	done
+fi
+
 
 # kunit_in FLAVOUR LABEL NAME CHECKED: the KUnit suite in the FLAVOUR debug
 # kernel (tools/run-kunit), logs in $out/NAME.{log,ktap,out}.  Its cases

@@ -597,9 +597,7 @@ static void trb_stop_workers(void)
 
 		if (w->task)
 			kthread_stop(w->task);
-		if (w->frag.va)
-			__page_frag_cache_drain(virt_to_head_page(w->frag.va),
-						w->frag.pagecnt_bias);
+		page_frag_cache_drain(&w->frag);
 		kvfree(w->ptrs);
 	}
 	kfree(trb_workers);
@@ -657,7 +655,7 @@ static int trb_setup_allocators(void)
 	};
 	unsigned int sz, size;
 	size_t bytes;
-	char name[16];
+	char name[32];	/* "trb_" and two u32s */
 
 	trb_region[0] = region_create("trb_shared", &p);
 	p.flags = REGION_F_PERCPU;

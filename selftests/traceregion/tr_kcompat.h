@@ -70,6 +70,26 @@ static inline void ftrace_test_recursion_unlock(int bit)
 }
 #endif
 
+/*
+ * page_frag: <linux/page_frag_cache.h> from 6.13 (before, <linux/gfp.h>,
+ * and ->va instead of the encoded page); page_frag_cache_drain() from 6.9.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#include <linux/page_frag_cache.h>
+#else
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+static inline void page_frag_cache_drain(struct page_frag_cache *nc)
+{
+	if (!nc->va)
+		return;
+	__page_frag_cache_drain(virt_to_head_page(nc->va), nc->pagecnt_bias);
+	nc->va = NULL;
+}
+#endif
+
 /* kthread_complete_and_exit() (5.17); complete_and_exit() before. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
 #define kthread_complete_and_exit(comp, code)	complete_and_exit(comp, code)
