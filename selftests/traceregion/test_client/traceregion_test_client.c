@@ -391,6 +391,32 @@ static void tc_too_large(void)
 
 /* ---- cap ---- */
 
+/*
+ * Calls at the cap must not bump the full block's offset on and on: with a
+ * 32-bit long, LONG_MAX / REGION_MAX_ALLOC (about 32,800) adds would wrap it
+ * negative and into the block, handing out memory before it.  Enough calls
+ * for that, then as many again; on 64-bit as many calls only check that
+ * each is refused and counted.
+ */
+static void tc_cap_no_wrap(struct region *r)
+{
+	unsigned long i, calls = 2 * (LONG_MAX / REGION_MAX_ALLOC + 1);
+	struct region_stats before, after;
+	void *p;
+
+	calls = min_t(unsigned long, calls, 70000);
+	region_get_stats(r, &before);
+	for (i = 0; i < calls; i++) {
+		p = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+		if (!TC_CHECK(!p, "call %lu at the cap returned %p", i, p))
+			return;
+	}
+	region_get_stats(r, &after);
+	TC_CHECK(after.fail[REGION_FAIL_CAP] - before.fail[REGION_FAIL_CAP] == calls,
+		 "%lu calls at the cap, %llu counted", calls,
+		 after.fail[REGION_FAIL_CAP] - before.fail[REGION_FAIL_CAP]);
+}
+
 static void tc_cap(void)
 {
 	struct region_stats st;
@@ -415,6 +441,7 @@ static void tc_cap(void)
 	TC_CHECK(st.bytes_wasted == 0 && st.bytes_free == 0,
 		 "wasted %llu free %llu", st.bytes_wasted, st.bytes_free);
 	tc_check_identities(r, "cap");
+	tc_cap_no_wrap(r);
 
 	/* A drop gives the cap back. */
 	region_drop(r);
