@@ -35,6 +35,7 @@ all: modules
 
 modules:
 	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64, or set KDIR"; exit 1; }
+	@test -f "$(KDIR)/Makefile" || { echo "$(KDIR): no kernel headers there: apt-get install linux-headers-$(notdir $(patsubst %/,%,$(dir $(KDIR:/=)))) (other suites and architectures: eval \"\$$(tools/tr-kernel NAME)\", see README)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 install:

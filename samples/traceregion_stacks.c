@@ -554,8 +554,7 @@ static void trs_gen_work(struct work_struct *work)
 	trs.races += s->races;
 	mutex_unlock(&trs.lock);
 
-	queue_delayed_work(system_wq, &trs.work,
-			   msecs_to_jiffies(trs_period_ms));
+	schedule_delayed_work(&trs.work, msecs_to_jiffies(trs_period_ms));
 }
 
 /*
@@ -804,8 +803,7 @@ static int __init trs_init(void)
 		goto err_kprobe;
 	}
 
-	queue_delayed_work(system_wq, &trs.work,
-			   msecs_to_jiffies(trs_period_ms));
+	schedule_delayed_work(&trs.work, msecs_to_jiffies(trs_period_ms));
 	return 0;
 
 err_kprobe:

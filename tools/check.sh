@@ -268,24 +268,16 @@ if want kernels; then
 			tail -n 5 "$out/kernel-$k.log"
 			continue
 		fi
-		(
-			eval "$kv"
-			# shellcheck disable=SC2086
-			[ -z "$TR_PATH" ] || PATH=$TR_PATH:$PATH
-			# shellcheck disable=SC2086
-			make -s -C "$KDIR" M="$TR_TOP" $KMAKE clean >/dev/null 2>&1
-			# shellcheck disable=SC2086
-			make -C "$KDIR" M="$TR_TOP" $KMAKE W=1 modules \
-				>"$out/build-w1-$k.log" 2>&1
-		)
-		check_clean "$k: build W=1 ($(eval "$kv"; echo "$KVER"))" \
-			"$out/build-w1-$k.log" $?
-		ns_check "$k"
 		eval "$kv"
 		case "$k" in
 		*-rt)	export TR_STRESS=${TR_RT_STRESS_SECONDS:-15} ;;
 		esac
-		TR_KNAME=$k run_suite "$k" "$KVER" "$KDIR"
+		# One build per kernel: run-selftests builds with W=1 (-w).
+		TR_KNAME=$k run_suite "$k" "$KVER" "$KDIR" -w "$out/build-w1-$k.log"
+		brc=$(sed -n 's/^run-selftests: build exit //p' \
+			"$out/build-w1-$k.log" 2>/dev/null)
+		check_clean "$k: build W=1 ($KVER)" "$out/build-w1-$k.log" "${brc:-1}"
+		ns_check "$k"
 		if [ -n "${TR_STRESS:-}" ]; then
 			count_stress "$k stress" "$out/selftests-$k.log"
 			unset TR_STRESS
