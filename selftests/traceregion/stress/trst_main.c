@@ -403,7 +403,11 @@ static void trst_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 
 	if (!READ_ONCE(trst.running))
 		return;
-	if (in_interrupt() || !irqs_disabled())
+	/*
+	 * Not in_interrupt(): on PREEMPT_RT a task may schedule inside a
+	 * local_bh_disable() section, which in_interrupt() counts there.
+	 */
+	if (in_nmi() || in_hardirq() || !irqs_disabled())
 		atomic_long_inc(&trst.wrong_ctx);
 	trst_alloc_atomic(TRST_TRACEPOINT, pc->calls[TRST_TRACEPOINT] & 1, 256);
 }
