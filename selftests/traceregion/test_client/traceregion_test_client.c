@@ -676,7 +676,11 @@ static void tc_contexts(void)
 	}
 	cpus_read_unlock();
 
-	/* Quotas are small; under TCG they take a few seconds at most. */
+	/*
+	 * Quotas are small; under TCG they take a few seconds at most.  The
+	 * probe's quota needs context switches, which an idle guest has few
+	 * of: each short sleep here makes two.
+	 */
 	deadline = jiffies + 20 * HZ;
 	while (time_before(jiffies, deadline) &&
 	       (atomic_read(&tc_ctx_quota[TC_HARDIRQ]) > 0 ||
@@ -684,7 +688,7 @@ static void tc_contexts(void)
 		atomic64_read(&tc_counts[TC_PROC].ok) +
 		atomic64_read(&tc_counts[TC_PROC].fail) <
 		(u64)num_online_cpus() * TC_KTHREAD_ALLOCS))
-		msleep(20);
+		usleep_range(100, 200);
 
 	WRITE_ONCE(tc_ctx_stop, true);
 	if (probe_on) {
