@@ -231,7 +231,7 @@ const char *region_fail_name(enum region_fail_cause cause)
 		return "unknown";
 	return region_fail_names[cause];
 }
-REGION_EXPORT(region_fail_name);
+EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION);
 
 /* Blocks: the only places that call vmalloc and vfree. */
 
@@ -767,7 +767,7 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 		return region_alloc_slow(r, n, gfp);
 	return p;
 }
-REGION_EXPORT(region_alloc);
+EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION);
 
 /* Reserve refill: irq_work (NMI-safe) -> work item (may sleep). */
 
@@ -975,7 +975,7 @@ int region_drop(struct region *r)
 	region_do_drop(r, false);
 	return 0;
 }
-REGION_EXPORT(region_drop);
+EXPORT_SYMBOL_NS_GPL(region_drop, TRACEREGION);
 
 /**
  * region_get_stats() - read a region's counters
@@ -1054,7 +1054,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	if (capacity > st->bytes_live + st->bytes_free)
 		st->bytes_wasted = capacity - st->bytes_live - st->bytes_free;
 }
-REGION_EXPORT(region_get_stats);
+EXPORT_SYMBOL_NS_GPL(region_get_stats, TRACEREGION);
 
 /* debugfs */
 
@@ -1336,7 +1336,7 @@ struct region *__region_create(const char *name, const struct region_params *p,
 	mutex_unlock(&region_mutex);
 	return r;
 }
-REGION_EXPORT(__region_create);
+EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION);
 
 /**
  * region_destroy() - free a region and all its memory
@@ -1394,7 +1394,7 @@ void region_destroy(struct region *r)
 
 	region_free_all(r);
 }
-REGION_EXPORT(region_destroy);
+EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION);
 
 /*
  * An owner module going away (unloaded, or its init failed) without

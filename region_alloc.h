@@ -8,7 +8,7 @@
  * Documentation/traceregion.rst for the design and the context rules.
  *
  * The API is exported in the TRACEREGION symbol namespace: a client module
- * says TRACEREGION_IMPORT_NS(); (region_compat.h).
+ * says MODULE_IMPORT_NS(TRACEREGION); on every kernel (region_compat.h).
  */
 #ifndef _TRACEREGION_REGION_ALLOC_H
 #define _TRACEREGION_REGION_ALLOC_H

@@ -16,19 +16,17 @@
 #include <linux/preempt.h>
 
 /*
- * Symbol namespace of the exported API: TRACEREGION on every kernel.
- * EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS() take a bare identifier up
- * to 6.12 and a string literal from 6.13 on; up to 5.1x they stringify the
- * identifier without expanding it, so the name must be written out here,
- * not passed through a macro.  Clients write
- *	TRACEREGION_IMPORT_NS();
+ * Symbol namespace of the exported API: TRACEREGION on every kernel, and
+ * everyone writes
+ *	EXPORT_SYMBOL_NS_GPL(sym, TRACEREGION);	(this module)
+ *	MODULE_IMPORT_NS(TRACEREGION);		(a client)
+ * Up to 6.12 the kernel's macros take a bare identifier and stringify it,
+ * up to 5.1x without expanding it, so TRACEREGION must not be a macro
+ * there; from 6.13 on they take a string literal, which TRACEREGION then
+ * expands to.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define REGION_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, "TRACEREGION")
-#define TRACEREGION_IMPORT_NS()	MODULE_IMPORT_NS("TRACEREGION")
-#else
-#define REGION_EXPORT(sym)	EXPORT_SYMBOL_NS_GPL(sym, TRACEREGION)
-#define TRACEREGION_IMPORT_NS()	MODULE_IMPORT_NS(TRACEREGION)
+#define TRACEREGION		"TRACEREGION"
 #endif
 
 /*

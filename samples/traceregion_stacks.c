@@ -832,6 +832,6 @@ static void __exit trs_exit(void)
 module_init(trs_init);
 module_exit(trs_exit);
 
-TRACEREGION_IMPORT_NS();
+MODULE_IMPORT_NS(TRACEREGION);
 MODULE_DESCRIPTION("traceregion sample: kernel stack traces interned per generation");
 MODULE_LICENSE("GPL");

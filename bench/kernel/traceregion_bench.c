@@ -760,4 +760,4 @@ module_exit(trb_exit);
 MODULE_DESCRIPTION("traceregion benchmark: region_alloc() against the kernel's allocators");
 MODULE_AUTHOR("traceregion developers");
 MODULE_LICENSE("GPL");
-TRACEREGION_IMPORT_NS();
+MODULE_IMPORT_NS(TRACEREGION);

@@ -942,6 +942,6 @@ static void __exit trst_exit(void)
 module_init(trst_init);
 module_exit(trst_exit);
 
-TRACEREGION_IMPORT_NS();
+MODULE_IMPORT_NS(TRACEREGION);
 MODULE_DESCRIPTION("traceregion stress test: every context, drops, NMIs, faults");
 MODULE_LICENSE("GPL");

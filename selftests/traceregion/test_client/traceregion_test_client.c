@@ -1555,6 +1555,6 @@ static void __exit tc_exit(void)
 module_init(tc_init);
 module_exit(tc_exit);
 
-TRACEREGION_IMPORT_NS();
+MODULE_IMPORT_NS(TRACEREGION);
 MODULE_DESCRIPTION("traceregion selftest client");
 MODULE_LICENSE("GPL");

@@ -78,6 +78,6 @@ static void __exit to_exit(void)
 module_init(to_init);
 module_exit(to_exit);
 
-TRACEREGION_IMPORT_NS();
+MODULE_IMPORT_NS(TRACEREGION);
 MODULE_DESCRIPTION("traceregion selftest: a careless region owner");
 MODULE_LICENSE("GPL");
