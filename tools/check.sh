@@ -137,13 +137,14 @@ if want static; then
 
 	"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 		-f "${csrc[@]}" >"$out/checkpatch.log" 2>&1
-	# The two headers whose very job trips checkpatch: TRACE_EVENT() layout
-	# (as in every include/trace/events/ header) and the compat header's
+	# The headers whose very job trips checkpatch: TRACE_EVENT() layout
+	# (as in every include/trace/events/ header) and the compat headers'
 	# version tests.  Everything else in them is checked.
 	"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 		--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f region_trace.h >>"$out/checkpatch.log" 2>&1
 	"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f region_compat.h \
+		selftests/traceregion/tr_kcompat.h \
 		>>"$out/checkpatch.log" 2>&1
 	if grep -Eq ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
 		bad "checkpatch --strict (see $out/checkpatch.log)"
