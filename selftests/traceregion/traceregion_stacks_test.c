@@ -553,16 +553,49 @@ static int test_debugfs_drops(void)
  * doing that while other CPUs run through it (vfs_read under the pipe
  * workload, say) crashes even without this module.
  */
-#define KPROBE_SYM	"__x64_sys_getppid"
+static const char *kprobe_sym(void)
+{
+	/* Its name on x86-64, arm64, 32-bit x86, and without wrappers. */
+	static const char *const names[] = {
+		"__x64_sys_getppid", "__arm64_sys_getppid",
+		"__ia32_sys_getppid", "sys_getppid",
+	};
+	const char *found = NULL;
+	char line[256], name[200];
+	unsigned int i, best = 4;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return NULL;
+	while (best && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %199s", name) != 1)
+			continue;
+		for (i = 0; i < best; i++)
+			if (!strcmp(name, names[i])) {
+				found = names[i];
+				best = i;
+			}
+	}
+	fclose(f);
+	return found;
+}
 
 static int test_kprobe(void)
 {
-	char params[] = "kprobe=" KPROBE_SYM " period_ms=300 top=64";
+	const char *sym = kprobe_sym();
 	struct top_stack st[64];
 	bool ok = true, found = false;
+	char params[128];
 	long long end;
 	char *text;
 	int i, n;
+
+	if (!sym) {
+		ksft_print_msg("no getppid syscall in /proc/kallsyms\n");
+		return FAIL;
+	}
+	snprintf(params, sizeof(params), "kprobe=%s period_ms=300 top=64", sym);
 
 	if (unload_module("traceregion_stacks")) {
 		ksft_print_msg("rmmod: %s\n", strerror(errno));
@@ -597,7 +630,7 @@ static int test_kprobe(void)
 	if (!found || stat_value(text, "events_kprobe") <= 0 ||
 	    !check_summary(text, true)) {
 		ksft_print_msg("kprobe: %lld events, stack from %s %s\n",
-			       stat_value(text, "events_kprobe"), KPROBE_SYM,
+			       stat_value(text, "events_kprobe"), sym,
 			       found ? "found" : "missing");
 		ok = false;
 	}
