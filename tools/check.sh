@@ -263,32 +263,85 @@ count_stress() {
 # The other kernels (tools/tr-kernel): for each, every module built with
 # W=1 against it and the kselftest suite in it booted; the stress test
 # follows the suite in the PREEMPT_RT kernels (TR_RT_STRESS_SECONDS,
-# default 15).  TR_KERNELS picks a subset.
+# default 15).  TR_KERNELS picks a subset.  While one kernel's guest runs,
+# the next kernel's modules build (run-selftests: TR_STAGED says when the
+# tree is free again, TR_GUEST_LOCK keeps to one guest at a time).
 kernels_all="6.12 6.12-rt 5.10 stable stable-rt next arm64 686"
-if want kernels; then
-	for k in ${TR_KERNELS:-$kernels_all}; do
-		if ! kv=$(tools/tr-kernel "$k" 2>"$out/kernel-$k.log"); then
-			bad "$k: kernel fetched and prepared (see $out/kernel-$k.log)"
-			tail -n 5 "$out/kernel-$k.log"
-			continue
-		fi
-		eval "$kv"
-		case "$k" in
-		*-rt)	export TR_STRESS=${TR_RT_STRESS_SECONDS:-15} ;;
-		esac
-		# One build per kernel: run-selftests builds with W=1 (-w).
-		TR_KNAME=$k run_suite "$k" "$KVER" "$KDIR" -w "$out/build-w1-$k.log"
-		brc=$(sed -n 's/^run-selftests: build exit //p' \
-			"$out/build-w1-$k.log" 2>/dev/null)
-		check_clean "$k: build W=1 ($KVER)" "$out/build-w1-$k.log" "${brc:-1}"
-		ns_check "$k"
-		if [ -n "${TR_STRESS:-}" ]; then
-			count_stress "$k stress" "$out/selftests-$k.log"
-			unset TR_STRESS
-		fi
-	done
-fi
 
+# kernel_start NAME: fetch the kernel, build against it and stage its guest
+# in the background; judge the build once it is staged.  Sets kpid.
+kernel_start() {
+	local k=$1 kv brc staged=$out/.staged-$1 stress=
+
+	kpid=
+	if ! kv=$(tools/tr-kernel "$k" 2>"$out/kernel-$k.log"); then
+		bad "$k: kernel fetched and prepared (see $out/kernel-$k.log)"
+		tail -n 5 "$out/kernel-$k.log"
+		return
+	fi
+	case "$k" in
+	*-rt)	stress=${TR_RT_STRESS_SECONDS:-15} ;;
+	esac
+	eval "$kv"
+	echo "check: running the kselftest suite in the $k kernel ($KVER)"
+	rm -f "$staged" "$out/build-w1-$k.log"
+	(
+		t0=$(date +%s)
+		TR_KNAME=$k TR_KENV=$kv TR_STAGED=$staged \
+		TR_GUEST_LOCK=$out/.guest.lock TR_STRESS=$stress \
+			tools/run-selftests -l "$out/selftests-$k.log" \
+			-w "$out/build-w1-$k.log" >"$out/selftests-$k.out" 2>&1
+		rc=$?
+		echo "check: $k: built and ran in $(( $(date +%s) - t0 )) s" \
+			>>"$out/selftests-$k.out"
+		exit $rc
+	) &
+	kpid=$!
+	# The tree is free (and the build judged) once the guest is staged.
+	while [ ! -e "$staged" ] && kill -0 "$kpid" 2>/dev/null; do
+		sleep 1
+	done
+	brc=$(sed -n 's/^run-selftests: build exit //p' "$out/build-w1-$k.log" 2>/dev/null)
+	check_clean "$k: build W=1 ($KVER)" "$out/build-w1-$k.log" "${brc:-1}"
+	[ "${brc:-1}" -ne 0 ] || ns_check "$k"
+}
+
+# kernel_finish NAME PID: wait for its guest and count its results.
+kernel_finish() {
+	local k=$1 log=$out/selftests-$1.log vm_rc
+
+	wait "$2"
+	vm_rc=$?
+	grep '^check: ' "$out/selftests-$k.out"
+	count_ktap "$k" < <(sed -n 's/^# \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' "$log")
+	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
+	   ! grep -q '^ok [0-9]* selftests: ' "$log"; then
+		bad "$k: kselftest runner verdict (see $log)"
+		grep -E '^(not )?ok [0-9]* selftests: ' "$log"
+	fi
+	if [ $vm_rc -ne 0 ]; then
+		bad "$k: kernel log clean, guest finished (see $log)"
+		grep -E '^(tr-vm|run-selftests):' "$out/selftests-$k.out" | head -n 20
+	else
+		ok "$k: kernel log clean, guest finished"
+	fi
+	case "$k" in
+	*-rt)	count_stress "$k stress" "$log" ;;
+	esac
+}
+
+if want kernels; then
+	t0=$(date +%s)
+	prev= prev_pid=
+	for k in ${TR_KERNELS:-$kernels_all}; do
+		kernel_start "$k"
+		[ -z "$prev" ] || kernel_finish "$prev" "$prev_pid"
+		prev= prev_pid=
+		[ -z "$kpid" ] || { prev=$k; prev_pid=$kpid; }
+	done
+	[ -z "$prev" ] || kernel_finish "$prev" "$prev_pid"
+	echo "check: the kernels section took $(( $(date +%s) - t0 )) s"
+fi
 
 # kunit_in FLAVOUR LABEL NAME CHECKED: the KUnit suite in the FLAVOUR debug
 # kernel (tools/run-kunit), logs in $out/NAME.{log,ktap,out}.  Its cases
