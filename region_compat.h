@@ -30,6 +30,13 @@
 #endif
 
 /*
+ * The name clients used before 0.2: still right from 5.1x on, where the
+ * kernel's macros expand their argument, but not on 5.10.  Deprecated:
+ * write MODULE_IMPORT_NS(TRACEREGION).
+ */
+#define TRACEREGION_NS		TRACEREGION
+
+/*
  * interrupt_context_level() (5.16): 0 task, 1 softirq, 2 hardirq, 3 NMI.
  * Before it, the same from the context tests.
  */

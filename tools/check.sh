@@ -38,7 +38,7 @@
 # TR_CHECK="static stock kernels debug kcsan" (any subset; default all)
 # runs only those sections, to run a part locally: static (builds, sparse,
 # checkpatch, kernel-doc, docs), stock (the 6.1 guest, bench smoke,
-# compat, DKMS), kernels (every other kernel of tools/tr-kernel, or those
+# DKMS), kernels (every other kernel of tools/tr-kernel, or those
 # TR_KERNELS names), debug (KASAN kernel: suite, stress, KUnit), kcsan.
 # Logs go to .out/.  The last line is "check: N passed, N failed, N skipped".
 
@@ -58,11 +58,11 @@ bad() { failed=$((failed + 1)); echo "check: FAIL $*"; }
 check_clean() {
 	local name=$1 log=$2 rc=$3
 
-	if [ "$rc" -eq 0 ] && ! grep -Eq 'warning:|error:' "$log"; then
+	if [ "$rc" -eq 0 ] && ! grep -Eiq 'warning:|error:' "$log"; then
 		ok "$name"
 	else
 		bad "$name (see $log)"
-		grep -E 'warning:|error:' "$log" | head -n 20
+		grep -Ei 'warning:|error:' "$log" | head -n 20
 	fi
 }
 
@@ -284,7 +284,8 @@ kernel_start() {
 	esac
 	eval "$kv"
 	echo "check: running the kselftest suite in the $k kernel ($KVER)"
-	rm -f "$staged" "$out/build-w1-$k.log"
+	# No stale log may count.
+	rm -f "$staged" "$out/build-w1-$k.log" "$out/selftests-$k".*
 	(
 		t0=$(date +%s)
 		TR_KNAME=$k TR_KENV=$kv TR_STAGED=$staged \

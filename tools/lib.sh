@@ -85,8 +85,8 @@ tr_kver_612() {
 
 # The private apt state: the host's sources are never touched, nothing from
 # another suite or architecture is installed; packages are only downloaded
-# (and unpacked by tr_unpack).  The lists are refreshed once per run of a
-# tool (TR_PAPT_UPDATED, exported) when older than an hour.
+# (and unpacked by tr_unpack).  The lists are refreshed when older than an
+# hour, checked once per process (TR_PAPT_UPDATED).
 tr_papt() {
 	local d=$TR_CACHE/apt cmd=$1 s
 
@@ -100,19 +100,31 @@ tr_papt() {
 		    -o APT::Architectures::=i386 -o APT::Sandbox::User=root)
 	if [ -z "${TR_PAPT_UPDATED:-}" ]; then
 		mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-		: >"$d/sources.list"
-		for s in "debian bookworm" "debian bookworm-updates" \
-			 "debian-security bookworm-security" "debian bullseye" \
-			 "debian-security bullseye-security" "debian sid" \
-			 "debian experimental"; do
-			echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/${s% *} ${s#* } main" \
-				>>"$d/sources.list"
-		done
-		if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
-			echo "tools: updating the private apt lists in $d" >&2
-			apt-get "${opts[@]}" update -qq >/dev/null 2>&1 ||
-				apt-get "${opts[@]}" update -qq >&2 || return 1
-		fi
+		(
+			# One process at a time sets up and refreshes the state;
+			# sources.list is replaced only when it changes.
+			flock 9
+			tmp=$(mktemp "$d/sources.list.XXXXXX")
+			for s in "debian bookworm" "debian bookworm-updates" \
+				 "debian-security bookworm-security" "debian bullseye" \
+				 "debian-security bullseye-security" "debian sid" \
+				 "debian experimental"; do
+				echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/${s% *} ${s#* } main"
+			done >"$tmp"
+			if cmp -s "$tmp" "$d/sources.list"; then
+				rm -f "$tmp"
+			else
+				mv "$tmp" "$d/sources.list"
+			fi
+			# apt keeps an unchanged list's old mtime: a stamp says
+			# when the lists were last refreshed.
+			if [ -z "$(find "$d/.updated" -mmin -60 2>/dev/null)" ]; then
+				echo "tools: updating the private apt lists in $d" >&2
+				{ apt-get "${opts[@]}" update -qq >/dev/null 2>&1 ||
+				  apt-get "${opts[@]}" update -qq >&2; } &&
+					touch "$d/.updated"
+			fi
+		) 9>"$d/.lock" || return 1
 		export TR_PAPT_UPDATED=1
 	fi
 	"$cmd" "${opts[@]}" "$@"

@@ -404,10 +404,11 @@ static void trst_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 	if (!READ_ONCE(trst.running))
 		return;
 	/*
-	 * Not in_interrupt(): on PREEMPT_RT a task may schedule inside a
-	 * local_bh_disable() section, which in_interrupt() counts there.
+	 * On PREEMPT_RT a task may schedule inside a local_bh_disable()
+	 * section, which in_serving_softirq() counts there.
 	 */
-	if (in_nmi() || in_hardirq() || !irqs_disabled())
+	if (in_nmi() || in_hardirq() || !irqs_disabled() ||
+	    (!IS_ENABLED(CONFIG_PREEMPT_RT) && in_serving_softirq()))
 		atomic_long_inc(&trst.wrong_ctx);
 	trst_alloc_atomic(TRST_TRACEPOINT, pc->calls[TRST_TRACEPOINT] & 1, 256);
 }

@@ -592,7 +592,7 @@ static enum hrtimer_restart tc_ctx_timer(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-/* Must match TP_PROTO of sched_switch (6.1 and later). */
+/* TP_PROTO of sched_switch (tr_kcompat.h). */
 static void tc_probe_sched_switch(void *data, TR_SCHED_SWITCH_ARGS)
 {
 	if (preemptible())
