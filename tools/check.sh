@@ -207,16 +207,24 @@ run_suite() {
 		>"$out/selftests-$label.out" 2>&1
 	vm_rc=$?
 	echo "check: $label: the guest took $(( $(date +%s) - t0 )) s"
-	# Inner KTAP of the suite ("# ok N ..."), then the runner's verdict.
+	suite_verdicts "$label" "$vm_rc"
+}
+
+# suite_verdicts LABEL VM_RC: the suite's results in
+# $out/selftests-LABEL.log: every inner KTAP result ("# ok N ..."), the
+# runner's verdict, and the guest's (run-selftests' exit status VM_RC).
+suite_verdicts() {
+	local label=$1 log=$out/selftests-$1.log
+
 	count_ktap "$label" < <(sed -n 's/^# \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' "$log")
 	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
 	   ! grep -q '^ok [0-9]* selftests: ' "$log"; then
 		bad "$label: kselftest runner verdict (see $log)"
 		grep -E '^(not )?ok [0-9]* selftests: ' "$log"
 	fi
-	if [ $vm_rc -ne 0 ]; then
+	if [ "$2" -ne 0 ]; then
 		bad "$label: kernel log clean, guest finished (see $log)"
-		grep '^tr-vm:' "$out/selftests-$label.out" | head -n 20
+		grep -E '^(tr-vm|run-selftests):' "$out/selftests-$label.out" | head -n 20
 	else
 		ok "$label: kernel log clean, guest finished"
 	fi
@@ -309,25 +317,14 @@ kernel_start() {
 
 # kernel_finish NAME PID: wait for its guest and count its results.
 kernel_finish() {
-	local k=$1 log=$out/selftests-$1.log vm_rc
+	local k=$1 vm_rc
 
 	wait "$2"
 	vm_rc=$?
 	grep '^check: ' "$out/selftests-$k.out"
-	count_ktap "$k" < <(sed -n 's/^# \(\(not \)\{0,1\}ok [0-9]\{1,\} \)/\1/p' "$log")
-	if grep -q '^not ok [0-9]* selftests: ' "$log" ||
-	   ! grep -q '^ok [0-9]* selftests: ' "$log"; then
-		bad "$k: kselftest runner verdict (see $log)"
-		grep -E '^(not )?ok [0-9]* selftests: ' "$log"
-	fi
-	if [ $vm_rc -ne 0 ]; then
-		bad "$k: kernel log clean, guest finished (see $log)"
-		grep -E '^(tr-vm|run-selftests):' "$out/selftests-$k.out" | head -n 20
-	else
-		ok "$k: kernel log clean, guest finished"
-	fi
+	suite_verdicts "$k" "$vm_rc"
 	case "$k" in
-	*-rt)	count_stress "$k stress" "$log" ;;
+	*-rt)	count_stress "$k stress" "$out/selftests-$k.log" ;;
 	esac
 }
 
