@@ -9,13 +9,7 @@
 # Usage (in the guest): sh ./bench-guest.sh [objs=N] [reps=N] [sizes=A,B,...]
 
 set -e
-# Keep sched_switch at two probes or more for the whole run (the trace
-# event, with a filter that drops every record, plus the comm recorder it
-# brings along), so that the benchmark's own probe never makes the kernel
-# live-patch the tracepoint's call sites: under TCG that text_poke_bp()
-# has been seen to hang in its IPI wait or hit a stale int3.
-ev=/sys/kernel/tracing/events/sched/sched_switch
-echo "prev_pid < 0" >$ev/filter && echo 1 >$ev/enable || :
+# (tools/tr-vm keeps two probes on sched_switch for the whole run.)
 insmod ./traceregion.ko
 insmod ./traceregion_bench.ko "$@"
 echo TRB-BEGIN

@@ -16,12 +16,7 @@ F=/sys/kernel/debug/fail_traceregion
 T=/sys/kernel/debug/traceregion
 
 [ "${KMEMLEAK:-1}" = 0 ] || sh ./kmemleak-check clear
-# Two probes stay on sched_switch for the whole run (the event, with a
-# filter that drops every record, and the comm recorder), so registering
-# the stress probe never live-patches __schedule() under TCG: see
-# tools/run-selftests.
-ev=/sys/kernel/tracing/events/sched/sched_switch
-echo "prev_pid < 0" >$ev/filter && echo 1 >$ev/enable
+# (tools/tr-vm keeps two probes on sched_switch for the whole run.)
 # No kprobe jump optimisation: the optimiser would rewrite the re-entry
 # torture's hot probe sites (_raw_spin_lock, ...) with a jump from a
 # worker while the stress runs, and under TCG such live patching of code
