@@ -2,7 +2,10 @@
 #
 # traceregion: out-of-tree kernel module.
 #
-#   make            build traceregion.ko and the selftest client against KDIR
+#   make            build traceregion.ko against KDIR
+#   make samples    traceregion.ko and the sample client
+#   make tests      traceregion.ko, the sample, the test modules and the
+#                   in-kernel benchmark (what make check, demo and bench use)
 #   make check      everything the CI runs (see tools/check.sh)
 #   make demo       boot the stock test kernel and show the allocator at work
 #   make stress     the stress test in the debug kernel: every context at
@@ -33,14 +36,18 @@ SRCDIR = $(DESTDIR)/usr/src/traceregion-$(VERSION)
 
 all: modules
 
-modules:
-	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64, or set KDIR"; exit 1; }
-	@test -f "$(KDIR)/Makefile" || { echo "$(KDIR): no kernel headers there: apt-get install linux-headers-$(notdir $(patsubst %/,%,$(dir $(KDIR:/=)))) (other suites and architectures: eval \"\$$(tools/tr-kernel NAME)\", see README)"; exit 1; }
+modules: check-kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) TR_CORE_ONLY=1 modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) TR_CORE_ONLY=1 INSTALL_MOD_DIR=updates \
+check-kdir:
+	@test -n "$(KDIR)" || { echo "no kernel headers: apt-get install linux-headers-amd64, or set KDIR"; exit 1; }
+	@test -f "$(KDIR)/Makefile" || { echo "$(KDIR): no kernel headers there: apt-get install linux-headers-$(notdir $(patsubst %/,%,$(dir $(KDIR:/=)))) (other suites and architectures: eval \"\$$(tools/tr-kernel NAME)\", see README)"; exit 1; }
+
+samples tests: check-kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR) TR_BUILD=$@ modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	install -D -m 0644 region_alloc.h $(SRCDIR)/region_alloc.h
 	install -D -m 0644 region_compat.h $(SRCDIR)/region_compat.h
@@ -48,7 +55,7 @@ install:
 	$(if $(DESTDIR),,depmod -a $(KREL))
 
 clean:
-	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) TR_BUILD=tests clean; fi
 	rm -f selftests/traceregion/traceregion_test
 	rm -rf .out
 
@@ -66,4 +73,4 @@ STRESS_FAULT_PCT ?= 10
 stress:
 	tools/run-stress -s $(STRESS_SECONDS) -f $(STRESS_FAULT_PCT)
 
-.PHONY: all modules install clean check demo bench stress
+.PHONY: all modules samples tests check-kdir install clean check demo bench stress

@@ -61,7 +61,7 @@ timeout 600 "$out/user/trbench" "${uargs[@]}" -o "$out/user.csv" \
 
 # 2. In the kernel, in the test kernel under qemu.
 echo "bench: in-kernel benchmark (stock kernel under qemu TCG)" >&2
-make -s -C "$TR_TOP" KDIR="$kdir" modules >"$out/kernel-build.log" 2>&1 ||
+make -s -C "$TR_TOP" KDIR="$kdir" tests >"$out/kernel-build.log" 2>&1 ||
 	{ tail -n 20 "$out/kernel-build.log" >&2; die "module build failed"; }
 stage=$(mktemp -d /tmp/tr-bench.XXXXXX)
 trap 'rm -rf "$stage"' EXIT

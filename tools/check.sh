@@ -126,13 +126,24 @@ want() {
 kver61=$(basename "$(dirname "$kdir")")
 
 if want static; then
-	make -s -C "$kdir" M="$TR_TOP" clean >/dev/null 2>&1
-	make -C "$kdir" M="$TR_TOP" W=1 modules >"$out/build-w1.log" 2>&1
+	# Plain make builds traceregion.ko alone; the rest is opt-in.
+	make -s -C "$kdir" M="$TR_TOP" TR_BUILD=tests clean >/dev/null 2>&1
+	order=
+	make -C "$TR_TOP" KDIR="$kdir" modules >"$out/build-plain.log" 2>&1 &&
+		order=$(sed 's|.*/||' "$TR_TOP/modules.order" | tr '\n' ' ')
+	case "$order" in
+	"traceregion.ko " | "traceregion.o ")
+		ok "make builds traceregion.ko alone" ;;
+	*)	bad "make builds traceregion.ko alone: '$order' (see $out/build-plain.log)" ;;
+	esac
+
+	make -s -C "$kdir" M="$TR_TOP" TR_BUILD=tests clean >/dev/null 2>&1
+	make -C "$kdir" M="$TR_TOP" TR_BUILD=tests W=1 modules >"$out/build-w1.log" 2>&1
 	check_clean "build W=1" "$out/build-w1.log" $?
 	ns_check 6.1
 
-	make -s -C "$kdir" M="$TR_TOP" clean >/dev/null 2>&1
-	make -C "$kdir" M="$TR_TOP" C=2 modules >"$out/sparse.log" 2>&1
+	make -s -C "$kdir" M="$TR_TOP" TR_BUILD=tests clean >/dev/null 2>&1
+	make -C "$kdir" M="$TR_TOP" TR_BUILD=tests C=2 modules >"$out/sparse.log" 2>&1
 	check_clean "sparse C=2" "$out/sparse.log" $?
 
 	"$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \

@@ -13,7 +13,7 @@ set -euo pipefail
 
 kdir=$(tr_kdir)
 echo "demo: building the modules against $kdir"
-make -s -C "$TR_TOP" KDIR="$kdir" modules >/dev/null
+make -s -C "$TR_TOP" KDIR="$kdir" samples >/dev/null
 
 stage=$(mktemp -d /tmp/tr-demo.XXXXXX)
 trap 'rm -rf "$stage"' EXIT

@@ -189,7 +189,7 @@ tr_kunit_build() {
 		--exclude '*.mod' --exclude '*.mod.c' --exclude '.*.cmd' \
 		--exclude Module.symvers --exclude modules.order \
 		"$TR_TOP/" "$work/src/"
-	make -C "$kd" M="$work/src" TR_KUNIT=y TR_CORE_ONLY=1 "$@" modules \
+	make -C "$kd" M="$work/src" TR_KUNIT=y "$@" modules \
 		>"$work/build.log" 2>&1
 }
 
