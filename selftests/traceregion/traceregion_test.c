@@ -1031,13 +1031,6 @@ static bool test_module_params(void)
 	return ok;
 }
 
-static const char * const kernel_tests[] = {
-	"create_errors", "align_zero", "no_overlap", "too_large", "cap",
-	"no_reserve", "contexts", "contention", "align_zero_percpu",
-	"no_overlap_percpu", "cap_percpu", "no_reserve_percpu",
-	"contexts_percpu", "contention_percpu", "flags_invalid", "recycle",
-};
-
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -1060,26 +1053,34 @@ static const struct {
 	{ "module_params", test_module_params },
 };
 
-#define N_KERNEL ARRAY_SIZE(kernel_tests)
 #define N_USER ARRAY_SIZE(user_tests)
+#define N_KERNEL_MAX 64
 
 int main(int argc, char **argv)
 {
+	char *cases = NULL, *kernel_tests[N_KERNEL_MAX], *save, *tok;
+	unsigned int i, n_kernel = 0;
 	bool loaded, ok;
-	unsigned int i;
 	long long t0;
 
 	ksft_print_header();
 	tr_setup(argc, argv);
 
-	ksft_set_plan(1 + N_KERNEL + N_USER);
+	/* The client's own cases, named by the client ("cases"). */
 	loaded = !load_module("traceregion", "") &&
-		 !load_module("traceregion_test_client", "");
-	ksft_test_result(loaded, "load_modules\n");
-	if (!loaded)
+		 !load_module("traceregion_test_client", "") &&
+		 (cases = read_file(TC_DIR "/cases"));
+	if (loaded)
+		for (tok = strtok_r(cases, "\n", &save);
+		     tok && n_kernel < N_KERNEL_MAX;
+		     tok = strtok_r(NULL, "\n", &save))
+			kernel_tests[n_kernel++] = tok;
+	ksft_set_plan(1 + n_kernel + N_USER);
+	ksft_test_result(loaded && n_kernel, "load_modules\n");
+	if (!loaded || !n_kernel)
 		ksft_exit_fail_msg("cannot load the modules from %s\n", moddir);
 
-	for (i = 0; i < N_KERNEL; i++) {
+	for (i = 0; i < n_kernel; i++) {
 		t0 = now_ms();
 		ok = run_kernel_test(kernel_tests[i]);
 		ksft_print_msg("%s: %lld ms\n", kernel_tests[i], now_ms() - t0);

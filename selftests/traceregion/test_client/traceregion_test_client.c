@@ -1414,9 +1414,14 @@ static void tc_flags_invalid(void)
 		region_destroy(r);
 }
 
+/*
+ * The cases the kselftest runs one by one (it reads their names from the
+ * "cases" file), then the steps its own tests drive.
+ */
 static const struct {
 	const char *name;
 	void (*fn)(void);
+	bool step;
 } tc_tests[] = {
 	{ "create_errors",	tc_create_errors },
 	{ "align_zero",		tc_align_zero },
@@ -1433,17 +1438,17 @@ static const struct {
 	{ "contexts_percpu",	tc_contexts_percpu },
 	{ "contention_percpu",	tc_contention_percpu },
 	{ "flags_invalid",	tc_flags_invalid },
-	{ "load_start",		tc_load_start },
-	{ "load_stop",		tc_load_stop_all },
-	{ "trace_fastpath",	tc_trace_fastpath },
 	{ "recycle",		tc_recycle },
-	{ "leak",		tc_leak },
-	{ "stats_watch_start",	tc_stats_watch_start },
-	{ "stats_watch_stop",	tc_stats_watch_stop },
-	{ "name_reuse_start",	tc_name_reuse_start },
-	{ "name_reuse_stop",	tc_name_reuse_stop },
-	{ "ondrop_reentry_setup", tc_ondrop_reentry_setup },
-	{ "ondrop_reentry_check", tc_ondrop_reentry_check },
+	{ "load_start",		tc_load_start,			true },
+	{ "load_stop",		tc_load_stop_all,		true },
+	{ "trace_fastpath",	tc_trace_fastpath,		true },
+	{ "leak",		tc_leak,			true },
+	{ "stats_watch_start",	tc_stats_watch_start,		true },
+	{ "stats_watch_stop",	tc_stats_watch_stop,		true },
+	{ "name_reuse_start",	tc_name_reuse_start,		true },
+	{ "name_reuse_stop",	tc_name_reuse_stop,		true },
+	{ "ondrop_reentry_setup", tc_ondrop_reentry_setup,	true },
+	{ "ondrop_reentry_check", tc_ondrop_reentry_check,	true },
 };
 
 static ssize_t tc_run_write(struct file *file, const char __user *ubuf,
@@ -1492,6 +1497,17 @@ static int tc_result_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(tc_result);
 
+static int tc_cases_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tc_tests); i++)
+		if (!tc_tests[i].step)
+			seq_printf(m, "%s\n", tc_tests[i].name);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tc_cases);
+
 static int tc_status_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "on_drop_calls: %d\n", atomic_read(&tc_on_drop_calls));
@@ -1531,6 +1547,7 @@ static int __init tc_init(void)
 	tc_dir = debugfs_create_dir("traceregion_test", NULL);
 	debugfs_create_file("run", 0200, tc_dir, NULL, &tc_run_fops);
 	debugfs_create_file("result", 0400, tc_dir, NULL, &tc_result_fops);
+	debugfs_create_file("cases", 0400, tc_dir, NULL, &tc_cases_fops);
 	debugfs_create_file("status", 0400, tc_dir, NULL, &tc_status_fops);
 	return 0;
 }
