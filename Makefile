@@ -7,6 +7,7 @@
 #   make tests      traceregion.ko, the sample, the test modules and the
 #                   in-kernel benchmark (what make check, demo and bench use)
 #   make check      everything the CI runs (see tools/check.sh)
+#   make htmldocs   the documentation, HTML in .out/html (Sphinx)
 #   make demo       boot the stock test kernel and show the allocator at work
 #   make stress     the stress test in the debug kernel: every context at
 #                   once, host-injected NMIs, injected block failures;
@@ -62,6 +63,11 @@ clean:
 check:
 	tools/check.sh
 
+# The documentation as HTML in .out/html (Sphinx, checked as make check
+# does: tools/check-docs).
+htmldocs:
+	tools/check-docs -o $(CURDIR)/.out/html
+
 demo:
 	tools/demo.sh
 
@@ -73,4 +79,4 @@ STRESS_FAULT_PCT ?= 10
 stress:
 	tools/run-stress -s $(STRESS_SECONDS) -f $(STRESS_FAULT_PCT)
 
-.PHONY: all modules samples tests check-kdir install clean check demo bench stress
+.PHONY: all modules samples tests check-kdir install clean check htmldocs demo bench stress

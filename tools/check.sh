@@ -6,7 +6,7 @@
 #   - builds the modules with W=1 (0 warnings), sparse C=2 (0 warnings),
 #   - checkpatch.pl --strict (0 errors, warnings or checks),
 #   - kernel-doc -none -Werror on the sources, and the documentation
-#     (tools/check-docs: every rst file renders without a warning),
+#     (tools/check-docs: sphinx-build -W, the kernel's kerneldoc extension),
 #   - builds the kselftest program (0 warnings),
 #   - runs the kselftest suite in Debian's stock 6.1 kernel under qemu;
 #     every KTAP result of the suite counts, and any checker report in the

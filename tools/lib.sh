@@ -161,7 +161,8 @@ tr_ksrc() {
 	tr_need linux-source-6.1
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 	dir=$TR_CACHE/src/$ver/linux-source-6.1
-	if [ ! -f "$dir/.unpacked" ]; then
+	if [ ! -f "$dir/.unpacked" ] ||
+	   [ ! -f "$dir/Documentation/sphinx/kerneldoc.py" ]; then
 		mkdir -p "$TR_CACHE/src/$ver"
 		tar -C "$TR_CACHE/src/$ver" -xf /usr/src/linux-source-6.1.tar.xz \
 			linux-source-6.1/scripts \
@@ -170,7 +171,8 @@ tr_ksrc() {
 			linux-source-6.1/tools/testing/selftests/kselftest \
 			linux-source-6.1/tools/testing/selftests/lib.mk \
 			linux-source-6.1/tools/testing/selftests/run_kselftest.sh \
-			linux-source-6.1/tools/testing/kunit
+			linux-source-6.1/tools/testing/kunit \
+			linux-source-6.1/Documentation/sphinx
 		touch "$dir/.unpacked"
 	fi
 	echo "$dir"
