@@ -178,7 +178,7 @@ if want static; then
 	# Documentation/ renders without a warning, the API reference included,
 	# and keeps up with the code (tools/check-docs).
 	if tools/check-docs >"$out/docs.log" 2>&1; then
-		ok "documentation renders, kernel-doc clean"
+		ok "documentation: sphinx-build -W, kernel-doc clean, up to date with the code"
 	else
 		bad "documentation (see $out/docs.log)"
 		grep -v '^check-docs: ok ' "$out/docs.log" | tail -n 20
