@@ -30,9 +30,9 @@
 #endif
 
 /*
- * The name clients used before 0.2: still right from 5.1x on, where the
- * kernel's macros expand their argument, but not on 5.10.  Deprecated:
- * write MODULE_IMPORT_NS(TRACEREGION).
+ * The name earlier clients were told to write: still right from 5.1x on,
+ * where the kernel's macros expand their argument, but not on 5.10.
+ * Deprecated: write MODULE_IMPORT_NS(TRACEREGION).
  */
 #define TRACEREGION_NS		TRACEREGION
 

@@ -255,7 +255,7 @@ if want stock; then
 	fi
 
 	# For the DKMS check below; the 6.12 guest is in the kernels section.
-	kver612=$(tr_kver_612) || {
+	kver612=$(eval "$(tools/tr-kernel 6.12)" && echo "$KVER") || {
 		bad "Debian 6.12 headers not found in the archive"
 		kver612=
 	}
@@ -290,7 +290,7 @@ kernels_all="6.12 6.12-rt 5.10 stable stable-rt next arm64 686"
 # kernel_start NAME: fetch the kernel, build against it and stage its guest
 # in the background; judge the build once it is staged.  Sets kpid.
 kernel_start() {
-	local k=$1 kv brc staged=$out/.staged-$1 stress=
+	local k=$1 kv kver brc staged=$out/.staged-$1 stress=
 
 	kpid=
 	if ! kv=$(tools/tr-kernel "$k" 2>"$out/kernel-$k.log"); then
@@ -301,8 +301,8 @@ kernel_start() {
 	case "$k" in
 	*-rt)	stress=${TR_RT_STRESS_SECONDS:-15} ;;
 	esac
-	eval "$kv"
-	echo "check: running the kselftest suite in the $k kernel ($KVER)"
+	kver=$(eval "$kv" && echo "$KVER")
+	echo "check: running the kselftest suite in the $k kernel ($kver)"
 	# No stale log may count.
 	rm -f "$staged" "$out/build-w1-$k.log" "$out/selftests-$k".*
 	(
@@ -322,7 +322,7 @@ kernel_start() {
 		sleep 1
 	done
 	brc=$(sed -n 's/^run-selftests: build exit //p' "$out/build-w1-$k.log" 2>/dev/null)
-	check_clean "$k: build W=1 ($KVER)" "$out/build-w1-$k.log" "${brc:-1}"
+	check_clean "$k: build W=1 ($kver)" "$out/build-w1-$k.log" "${brc:-1}"
 	[ "${brc:-1}" -ne 0 ] || ns_check "$k"
 }
 

@@ -4,8 +4,6 @@
 #
 #   tr_need PACKAGE [COMMAND]   install a Debian package unless present
 #   tr_kdir                     the kernel build dir to build against
-#   tr_kver_612                 Debian's newest 6.12 kernel version
-#                               (bookworm's backport), headers installed
 #   tr_ksrc                     Debian's linux-source-6.1, the parts the
 #                               tools use, unpacked into the cache
 #   tr_papt apt-get|apt-cache ARGS...
@@ -60,27 +58,6 @@ tr_kdir() {
 		    sort -V | tail -n 1)
 	fi
 	echo "$d"
-}
-
-tr_kver_612() {
-	local v
-
-	v=$(ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null |
-	    sort -V | tail -n 1)
-	if [ -z "$v" ]; then
-		if [ -z "$tr_apt_updated" ]; then
-			apt-get update -qq >/dev/null
-			tr_apt_updated=1
-		fi
-		v=$(apt-cache search --names-only \
-			'^linux-headers-6\.12\..*\+deb12-amd64$' |
-		    awk '{ print $1 }' | sort -V | tail -n 1)
-		[ -n "$v" ] || return 1
-		tr_need "$v"
-		v=/lib/modules/${v#linux-headers-}/build
-	fi
-	v=${v%/build}
-	echo "${v##*/}"
 }
 
 # The private apt state: the host's sources are never touched, nothing from
