@@ -82,6 +82,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -184,11 +185,41 @@ struct region {
 	struct module *owner;
 	/* No more debugfs drops: the owner went, or destroyed it from on_drop. */
 	bool orphan;
+	/* The generation set this region is a slot of, or NULL; fixed. */
+	struct region_gen_slot *gslot;
 
 	struct list_head link;
 	struct dentry *dir;
 	char name[REGION_NAME_MAX + 1];
 };
+
+/* One region of a generation set, and the set it belongs to. */
+struct region_gen_slot {
+	struct region_gen *g;
+	struct region *r;
+	unsigned int idx;
+};
+
+struct region_gen {
+	/* Generation in progress; it lives in slot[gen % REGION_GEN_SLOTS]. */
+	unsigned long gen;
+	struct region_gen_slot slot[REGION_GEN_SLOTS];
+	/* Serialises advances, each held from the flip to the drop. */
+	struct mutex advance_mutex;
+	void (*flush)(struct region_gen *g, unsigned int slot,
+		      unsigned long gen, void *priv);
+	void (*on_drop)(struct region_gen *g, unsigned int slot, void *priv);
+	void *priv;
+	/* The creator's reference and one per region: the last frees it. */
+	refcount_t refs;
+	char prefix[REGION_GEN_PREFIX_MAX + 1];
+};
+
+static void region_gen_put(struct region_gen *g)
+{
+	if (refcount_dec_and_test(&g->refs))
+		kfree(g);
+}
 
 static unsigned int default_reserve = REGION_DEFAULT_RESERVE;
 module_param(default_reserve, uint, 0444);
@@ -1090,6 +1121,15 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
 	seq_printf(m, "orphan: %s\n", READ_ONCE(r->orphan) ? "yes" : "no");
 	seq_printf(m, "mode: %s\n", r->percpu ? "percpu" : "shared");
+	if (r->gslot) {
+		unsigned long gen = region_gen_current(r->gslot->g);
+
+		seq_printf(m, "gen_set: %s\n", r->gslot->g->prefix);
+		seq_printf(m, "gen_current: %lu\n", gen);
+		seq_printf(m, "gen_slot: %u (%s)\n", r->gslot->idx,
+			   gen % REGION_GEN_SLOTS == r->gslot->idx ?
+			   "current" : "previous");
+	}
 }
 
 static int region_stats_show(struct seq_file *m, void *v)
@@ -1245,28 +1285,16 @@ static void region_free_all(struct region *r)
 		region_block_free(r, b);
 	list_for_each_entry_safe(b, tmp, &r->spare, node)
 		region_block_free(r, b);
+	if (r->gslot)
+		region_gen_put(r->gslot->g);
 	free_percpu(r->pcpu);
 	kfree(r);
 }
 
-/**
- * __region_create() - create a named region; callers use region_create()
- * @name: 1 to %REGION_NAME_MAX characters of ``[a-z0-9_-]``, not "stats";
- *	it names the region's debugfs directory
- * @p: parameters, or NULL for the defaults: no cap unless the module
- *	parameter ``max_blocks`` sets one, ``default_reserve`` spare blocks
- *	and no on_drop
- * @owner: the module that owns the region (THIS_MODULE of the caller)
- *
- * The reserve is filled before this returns, so non-blocking callers can
- * allocate at once.
- *
- * Context: process context, may sleep.
- * Return: the region, or ERR_PTR(-EINVAL) for a bad name or bad params,
- * ERR_PTR(-EEXIST) when the name is taken, ERR_PTR(-ENOMEM).
- */
-struct region *__region_create(const char *name, const struct region_params *p,
-			       struct module *owner)
+static struct region *region_create_in(const char *name,
+				       const struct region_params *p,
+				       struct module *owner,
+				       struct region_gen_slot *gs)
 {
 	struct region_params defaults = {
 		.reserve_blocks = default_reserve,
@@ -1312,6 +1340,9 @@ struct region *__region_create(const char *name, const struct region_params *p,
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;
 	r->owner = owner;
+	r->gslot = gs;
+	if (gs)
+		refcount_inc(&gs->g->refs);
 
 	/* Nobody else sees @r yet: no lock needed to fill the reserve. */
 	for (i = 0; i < r->reserve_target; i++) {
@@ -1335,6 +1366,28 @@ struct region *__region_create(const char *name, const struct region_params *p,
 	region_debugfs_add(r);
 	mutex_unlock(&region_mutex);
 	return r;
+}
+
+/**
+ * __region_create() - create a named region; callers use region_create()
+ * @name: 1 to %REGION_NAME_MAX characters of ``[a-z0-9_-]``, not "stats";
+ *	it names the region's debugfs directory
+ * @p: parameters, or NULL for the defaults: no cap unless the module
+ *	parameter ``max_blocks`` sets one, ``default_reserve`` spare blocks
+ *	and no on_drop
+ * @owner: the module that owns the region (THIS_MODULE of the caller)
+ *
+ * The reserve is filled before this returns, so non-blocking callers can
+ * allocate at once.
+ *
+ * Context: process context, may sleep.
+ * Return: the region, or ERR_PTR(-EINVAL) for a bad name or bad params,
+ * ERR_PTR(-EEXIST) when the name is taken, ERR_PTR(-ENOMEM).
+ */
+struct region *__region_create(const char *name, const struct region_params *p,
+			       struct module *owner)
+{
+	return region_create_in(name, p, owner, NULL);
 }
 EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION);
 
@@ -1395,6 +1448,259 @@ void region_destroy(struct region *r)
 	region_free_all(r);
 }
 EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION);
+
+/* Generation sets */
+
+/*
+ * A debugfs drop of one of a set's regions: the fence is up and every
+ * allocator has returned.  The owner forgets its pointers into the slot;
+ * read sections that loaded one before may still be using it, so wait for
+ * them (they are RCU readers) before the blocks are freed.
+ */
+static void region_gen_on_drop(struct region *r, void *priv)
+{
+	struct region_gen_slot *gs = priv;
+
+	gs->g->on_drop(gs->g, gs->idx, gs->g->priv);
+	synchronize_rcu();
+}
+
+/**
+ * __region_gen_create() - create a generation set; callers use
+ *	region_gen_create()
+ * @prefix: 1 to %REGION_GEN_PREFIX_MAX characters of ``[a-z0-9_-]``; the
+ *	set's regions are "<prefix>-0" and "<prefix>-1"
+ * @p: parameters, or NULL for the defaults of region_create() and no
+ *	callbacks
+ * @owner: the module that owns the set (THIS_MODULE of the caller)
+ *
+ * A set is %REGION_GEN_SLOTS regions with the same parameters, used in
+ * turn: generation n allocates in slot n % %REGION_GEN_SLOTS.  Generation
+ * 0 is current when this returns.  Both regions show in debugfs like any
+ * other, with the set's generation in their stats, and are owned by
+ * @owner as region_create() regions are.
+ *
+ * Context: process context, may sleep.
+ * Return: the set, or ERR_PTR(-EINVAL) for a bad prefix or params (a
+ * region on_drop or priv set), ERR_PTR(-EEXIST) when a region name is
+ * taken, ERR_PTR(-ENOMEM).
+ */
+struct region_gen *__region_gen_create(const char *prefix,
+				       const struct region_gen_params *p,
+				       struct module *owner)
+{
+	const struct region_gen_params defaults = {
+		.region.reserve_blocks = default_reserve,
+	};
+	char name[REGION_NAME_MAX + 1];
+	struct region_params rp;
+	struct region_gen *g;
+	struct region *r;
+	unsigned int i;
+	size_t len;
+
+	might_sleep();
+	if (!p)
+		p = &defaults;
+	len = prefix ? strnlen(prefix, REGION_GEN_PREFIX_MAX + 1) : 0;
+	if (!len || len > REGION_GEN_PREFIX_MAX || p->region.on_drop ||
+	    p->region.priv)
+		return ERR_PTR(-EINVAL);
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&g->advance_mutex);
+	g->flush = p->flush;
+	g->on_drop = p->on_drop;
+	g->priv = p->priv;
+	refcount_set(&g->refs, 1);
+	strscpy(g->prefix, prefix, sizeof(g->prefix));
+
+	rp = p->region;
+	if (p->on_drop)
+		rp.on_drop = region_gen_on_drop;
+	for (i = 0; i < REGION_GEN_SLOTS; i++) {
+		g->slot[i].g = g;
+		g->slot[i].idx = i;
+		rp.priv = &g->slot[i];
+		snprintf(name, sizeof(name), "%s-%u", prefix, i);
+		r = region_create_in(name, &rp, owner, &g->slot[i]);
+		if (IS_ERR(r)) {
+			while (i--)
+				region_destroy(g->slot[i].r);
+			region_gen_put(g);
+			return ERR_CAST(r);
+		}
+		g->slot[i].r = r;
+	}
+	region_gen_put(g);
+	return g;
+}
+EXPORT_SYMBOL_NS_GPL(__region_gen_create, TRACEREGION);
+
+/**
+ * region_gen_destroy() - destroy a generation set and its regions
+ * @g: the set; NULL or an ERR_PTR is ignored
+ *
+ * As region_destroy() for each region of the set: the caller has stopped
+ * every read section, allocation and region_gen_advance() on @g first.
+ *
+ * Context: process context, may sleep.  Not from inside a callback: that
+ * is refused as region_destroy() refuses it (the regions are kept as
+ * orphans).
+ */
+void region_gen_destroy(struct region_gen *g)
+{
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(g))
+		return;
+	/* Hold the set: the last region_destroy() would free it. */
+	refcount_inc(&g->refs);
+	for (i = 0; i < REGION_GEN_SLOTS; i++)
+		region_destroy(g->slot[i].r);
+	region_gen_put(g);
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_destroy, TRACEREGION);
+
+/**
+ * region_gen_read_lock() - enter a read section of a generation set
+ * @g: the set
+ *
+ * Everything a client does with the current generation happens inside a
+ * read section: region_gen_alloc() with the slot returned here, and every
+ * use of what it holds in that slot.  region_gen_advance() waits for the
+ * read sections that may be in the generation it ends before it calls
+ * flush and drops the slot.  Read sections do not sleep (preemption is
+ * off), may nest and may be entered from any context.
+ *
+ * Context: any, NMI included (where RCU is watching).
+ * Return: the slot of the current generation, below %REGION_GEN_SLOTS.
+ */
+unsigned int region_gen_read_lock(struct region_gen *g)
+{
+	/* An RCU reader, as region_alloc()'s fast path (see there). */
+	preempt_disable_notrace();
+	return READ_ONCE(g->gen) % REGION_GEN_SLOTS;
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_read_lock, TRACEREGION);
+
+/**
+ * region_gen_read_unlock() - leave a read section of a generation set
+ * @g: the set
+ *
+ * Context: the context that called region_gen_read_lock().
+ */
+void region_gen_read_unlock(struct region_gen *g)
+{
+	preempt_enable_notrace();
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_read_unlock, TRACEREGION);
+
+/**
+ * region_gen_alloc() - allocate zeroed memory in a generation
+ * @g: the set
+ * @slot: what region_gen_read_lock() returned for this read section
+ * @size: as for region_alloc()
+ * @gfp: as for region_alloc(), never blocking (a read section cannot sleep)
+ *
+ * The memory stays valid until the flush of its generation returns, or a
+ * debugfs drop of its slot calls on_drop.
+ *
+ * Context: inside a read section of @g.
+ * Return: as region_alloc(); NULL (and a warning) for a @slot out of range.
+ */
+void *region_gen_alloc(struct region_gen *g, unsigned int slot, size_t size,
+		       gfp_t gfp)
+{
+	if (WARN_ON_ONCE(slot >= REGION_GEN_SLOTS))
+		return NULL;
+	return region_alloc(g->slot[slot].r, size, gfp);
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_alloc, TRACEREGION);
+
+/**
+ * region_gen_advance() - end the current generation and start the next
+ * @g: the set
+ *
+ * In order: makes generation n + 1 current (its slot was emptied by the
+ * previous advance); waits until no read section can still be in
+ * generation n; calls flush for it; drops its region (see region_drop():
+ * blocks recycled up to the reserve), so that its slot is empty for
+ * generation n + 2.  Advances of one set are serialised.
+ *
+ * Context: process context, may sleep.  Not from inside flush or any
+ * on_drop callback: that is refused.
+ * Return: 0, or -EDEADLK when called from a callback (nothing is done).
+ */
+int region_gen_advance(struct region_gen *g)
+{
+	unsigned long gen;
+	unsigned int old;
+
+	might_sleep();
+	if (region_in_on_drop()) {
+		pr_err("%s('%s') from a callback refused\n", __func__,
+		       g->prefix);
+		return -EDEADLK;
+	}
+	mutex_lock(&g->advance_mutex);
+	gen = g->gen;
+	old = gen % REGION_GEN_SLOTS;
+	WRITE_ONCE(g->gen, gen + 1);
+	/* Read sections are RCU readers: none is left in @old after this. */
+	synchronize_rcu();
+
+	/*
+	 * flush runs under the debugfs drop mutex, by the rules of on_drop:
+	 * never at the same time as a debugfs drop's on_drop, and a drop,
+	 * destroy or advance from inside it is refused.
+	 */
+	if (g->flush) {
+		mutex_lock(&region_ondrop_mutex);
+		WRITE_ONCE(region_ondrop_task, current);
+		g->flush(g, old, gen, g->priv);
+		WRITE_ONCE(region_ondrop_task, NULL);
+		mutex_unlock(&region_ondrop_mutex);
+	}
+	region_do_drop(g->slot[old].r, false);
+	mutex_unlock(&g->advance_mutex);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_advance, TRACEREGION);
+
+/**
+ * region_gen_current() - number of the generation in progress
+ * @g: the set
+ *
+ * Context: any.
+ * Return: the number of advances since the set was created.
+ */
+unsigned long region_gen_current(struct region_gen *g)
+{
+	return READ_ONCE(g->gen);
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_current, TRACEREGION);
+
+/**
+ * region_gen_region() - the region behind one slot of a set
+ * @g: the set
+ * @slot: below %REGION_GEN_SLOTS
+ *
+ * For region_get_stats(); the region belongs to the set and is dropped and
+ * destroyed by it only.
+ *
+ * Context: any.
+ * Return: the region, or NULL (and a warning) for a @slot out of range.
+ */
+struct region *region_gen_region(struct region_gen *g, unsigned int slot)
+{
+	if (WARN_ON_ONCE(slot >= REGION_GEN_SLOTS))
+		return NULL;
+	return g->slot[slot].r;
+}
+EXPORT_SYMBOL_NS_GPL(region_gen_region, TRACEREGION);
 
 /*
  * An owner module going away (unloaded, or its init failed) without

@@ -180,4 +180,69 @@ int region_drop(struct region *r);
 void region_get_stats(struct region *r, struct region_stats *st);
 const char *region_fail_name(enum region_fail_cause cause);
 
+/*
+ * Generation sets: two regions used in turn, one generation at a time, as
+ * the Go tracer uses its tables.  See Documentation/traceregion.rst.
+ */
+struct region_gen;
+
+/* Regions of a set: the current generation's and the previous one's. */
+#define REGION_GEN_SLOTS	2
+/* Longest prefix of a set: its regions are named "<prefix>-<slot>". */
+#define REGION_GEN_PREFIX_MAX	(REGION_NAME_MAX - 2)
+
+/**
+ * struct region_gen_params - parameters of region_gen_create()
+ * @region: parameters of both regions (cap, reserve, flags); its on_drop
+ *	and priv must be left NULL: the set calls @on_drop instead
+ * @flush: called by region_gen_advance() for the generation that just
+ *	ended, once no read section can still be in its slot: summarise or
+ *	publish what the slot holds, then forget every pointer into it (its
+ *	region is dropped when this returns).  Optional.
+ * @on_drop: called when a debugfs drop of one of the set's regions fences
+ *	it: forget every pointer into that slot.  Read sections may still be
+ *	in the slot while this runs; the set waits for them afterwards, before
+ *	the blocks are freed.  Without @on_drop, debugfs drops of the set's
+ *	regions are refused (-EPERM).
+ * @priv: passed to @flush and @on_drop
+ *
+ * @flush and @on_drop run in process context, may sleep, never at the same
+ * time as each other or as any region's on_drop, and follow the rules of
+ * region_params.on_drop: no drop, destroy or advance of any region or set
+ * from inside them (refused), and they live in the module that created the
+ * set.
+ */
+struct region_gen_params {
+	struct region_params region;
+	void (*flush)(struct region_gen *g, unsigned int slot,
+		      unsigned long gen, void *priv);
+	void (*on_drop)(struct region_gen *g, unsigned int slot, void *priv);
+	void *priv;
+};
+
+struct region_gen *__region_gen_create(const char *prefix,
+				       const struct region_gen_params *p,
+				       struct module *owner);
+
+/**
+ * region_gen_create() - create a generation set owned by the calling module
+ * @prefix: 1 to %REGION_GEN_PREFIX_MAX characters of ``[a-z0-9_-]``; the
+ *	set's regions are "<prefix>-0" and "<prefix>-1"
+ * @p: parameters, or NULL for the defaults of region_create() and no
+ *	callbacks
+ *
+ * Context: process context, may sleep.
+ * Return: the set, or an ERR_PTR() as __region_gen_create() returns.
+ */
+#define region_gen_create(prefix, p)	__region_gen_create(prefix, p, THIS_MODULE)
+
+void region_gen_destroy(struct region_gen *g);
+unsigned int region_gen_read_lock(struct region_gen *g);
+void region_gen_read_unlock(struct region_gen *g);
+void *region_gen_alloc(struct region_gen *g, unsigned int slot, size_t size,
+		       gfp_t gfp);
+int region_gen_advance(struct region_gen *g);
+unsigned long region_gen_current(struct region_gen *g);
+struct region *region_gen_region(struct region_gen *g, unsigned int slot);
+
 #endif /* _TRACEREGION_REGION_ALLOC_H */

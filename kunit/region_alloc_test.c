@@ -1939,6 +1939,259 @@ static void rt_nmi_guard_percpu(struct kunit *test)
 	rt_nmi_guard(test, REGION_F_PERCPU);
 }
 
+/*
+ * Generation sets.  A reader counts itself into its slot for the length of
+ * its read section; flush must never find a reader in the slot it ends.
+ */
+
+struct rt_gen {
+	struct region_gen *g;
+	atomic_t inside[REGION_GEN_SLOTS];
+	unsigned int flushes, on_drops;
+	unsigned int last_slot;
+	unsigned long last_gen;
+	u64 live_at_flush;
+	int advance_in_cb, drop_in_cb;
+	struct region *other;
+	atomic_long_t readers_seen, allocs, bad;
+	struct hrtimer timer;
+	bool stop;
+};
+
+static void rt_gen_flush(struct region_gen *g, unsigned int slot,
+			 unsigned long gen, void *priv)
+{
+	struct rt_gen *s = priv;
+	struct region_stats st;
+
+	s->flushes++;
+	s->last_slot = slot;
+	s->last_gen = gen;
+	if (atomic_read(&s->inside[slot]))
+		atomic_long_inc(&s->readers_seen);
+	region_get_stats(region_gen_region(g, slot), &st);
+	s->live_at_flush = st.bytes_live;
+	s->advance_in_cb = region_gen_advance(g);
+	if (s->other)
+		s->drop_in_cb = region_drop(s->other);
+}
+
+static void rt_gen_on_drop(struct region_gen *g, unsigned int slot, void *priv)
+{
+	struct rt_gen *s = priv;
+
+	s->on_drops++;
+	s->last_slot = slot;
+	s->advance_in_cb = region_gen_advance(g);
+}
+
+static struct region_gen *rt_gen_new(struct kunit *test, const char *prefix,
+				     struct rt_gen *s, bool on_drop)
+{
+	struct region_gen_params p = {
+		.region.reserve_blocks = 1,
+		.flush = rt_gen_flush,
+		.on_drop = on_drop ? rt_gen_on_drop : NULL,
+		.priv = s,
+	};
+
+	s->g = region_gen_create(prefix, &p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->g);
+	return s->g;
+}
+
+static void rt_gen_create_params(struct kunit *test)
+{
+	struct region_gen_params p = { .region.reserve_blocks = 1 };
+	struct region *taken = rt_new(test, "rt-gtaken-1", 0, 0);
+	struct region_gen *g;
+	bool gone;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create(NULL, &p)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("", &p)), -EINVAL);
+	/* Too long with its "-N" suffix. */
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(region_gen_create("abcdefghijklmnopqrstuvwxyz0123", &p)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("Bad", &p)), -EINVAL);
+	p.region.on_drop = rt_od_count_fn;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("rt-g", &p)), -EINVAL);
+	p.region.on_drop = NULL;
+	p.region.priv = test;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("rt-g", &p)), -EINVAL);
+	p.region.priv = NULL;
+	p.region.reserve_blocks = REGION_MAX_RESERVE + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("rt-g", &p)), -EINVAL);
+
+	/* Slot 1's name is taken: slot 0's region does not stay behind. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(region_gen_create("rt-gtaken", NULL)),
+			-EEXIST);
+	mutex_lock(&region_mutex);
+	gone = !region_find("rt-gtaken-0") && region_find("rt-gtaken-1") == taken;
+	mutex_unlock(&region_mutex);
+	KUNIT_EXPECT_TRUE(test, gone);
+
+	/* NULL params: defaults, and debugfs drops refused (no on_drop). */
+	g = region_gen_create("rt-gdef", NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, g->slot[0].r->reserve_target, default_reserve);
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(g->slot[0].r), -EPERM);
+	KUNIT_EXPECT_EQ(test, region_gen_advance(g), 0);
+	KUNIT_EXPECT_EQ(test, region_gen_current(g), 1UL);
+	region_gen_destroy(g);
+	region_gen_destroy(NULL);
+	region_gen_destroy(ERR_PTR(-EINVAL));
+}
+
+static void rt_gen_advance(struct kunit *test)
+{
+	struct rt_gen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct region_stats st;
+	struct region_gen *g;
+	unsigned int slot, i;
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->other = rt_new(test, "rt-gother", 0, 0);
+	s->advance_in_cb = 1;
+	s->drop_in_cb = 1;
+	g = rt_gen_new(test, "rt-gadv", s, false);
+	KUNIT_EXPECT_EQ(test, region_gen_current(g), 0UL);
+
+	for (i = 0; i < 4; i++) {
+		slot = region_gen_read_lock(g);
+		KUNIT_EXPECT_EQ(test, slot, i % REGION_GEN_SLOTS);
+		p = region_gen_alloc(g, slot, 100, GFP_NOWAIT);
+		region_gen_read_unlock(g);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		/* Zeroed, also in a slot dropped and recycled before. */
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 100));
+		memset(p, 0xa5, 100);
+
+		KUNIT_EXPECT_EQ(test, region_gen_advance(g), 0);
+		KUNIT_EXPECT_EQ(test, s->flushes, i + 1);
+		KUNIT_EXPECT_EQ(test, s->last_slot, slot);
+		KUNIT_EXPECT_EQ(test, s->last_gen, (unsigned long)i);
+		/* flush sees the generation whole, then it is dropped. */
+		KUNIT_EXPECT_EQ(test, s->live_at_flush, 104ULL);
+		KUNIT_EXPECT_EQ(test, s->advance_in_cb, -EDEADLK);
+		KUNIT_EXPECT_EQ(test, s->drop_in_cb, -EDEADLK);
+		region_get_stats(region_gen_region(g, slot), &st);
+		KUNIT_EXPECT_EQ(test, st.bytes_live, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.drops, (u64)(i / 2 + 1));
+		KUNIT_EXPECT_EQ(test, region_gen_current(g), i + 1UL);
+		rt_check(test, region_gen_region(g, slot));
+	}
+	KUNIT_EXPECT_EQ(test, s->other->drops, 0ULL);
+	KUNIT_EXPECT_NULL(test, region_gen_region(g, REGION_GEN_SLOTS));
+	region_gen_destroy(g);
+}
+
+/* A debugfs drop of a slot calls on_drop for that slot, under the rules. */
+static void rt_gen_debugfs_drop(struct kunit *test)
+{
+	struct rt_gen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct region_gen *g;
+	unsigned int slot;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	g = rt_gen_new(test, "rt-gdrop", s, true);
+	KUNIT_EXPECT_EQ(test, region_gen_advance(g), 0);
+	slot = region_gen_read_lock(g);
+	KUNIT_EXPECT_NOT_NULL(test, region_gen_alloc(g, slot, 8, GFP_NOWAIT));
+	region_gen_read_unlock(g);
+	s->advance_in_cb = 1;
+	KUNIT_EXPECT_EQ(test, region_debugfs_drop(g->slot[slot].r), 0);
+	KUNIT_EXPECT_EQ(test, s->on_drops, 1U);
+	KUNIT_EXPECT_EQ(test, s->last_slot, slot);
+	KUNIT_EXPECT_EQ(test, s->advance_in_cb, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, region_gen_current(g), 1UL);
+	KUNIT_EXPECT_EQ(test, g->slot[slot].r->drops, 1ULL);
+	region_gen_destroy(g);
+}
+
+static int rt_gen_reader_fn(void *data)
+{
+	struct rt_gen *s = data;
+	unsigned int slot, i = 0;
+	u64 *p;
+
+	while (!kthread_should_stop()) {
+		slot = region_gen_read_lock(s->g);
+		atomic_inc(&s->inside[slot]);
+		p = region_gen_alloc(s->g, slot, 64, GFP_NOWAIT);
+		if (p) {
+			if (memchr_inv(p, 0, 64))
+				atomic_long_inc(&s->bad);
+			p[0] = slot;
+			udelay(2);
+			if (p[0] != slot)
+				atomic_long_inc(&s->bad);
+			atomic_long_inc(&s->allocs);
+		}
+		atomic_dec(&s->inside[slot]);
+		region_gen_read_unlock(s->g);
+		if (!(++i % 16))
+			cond_resched();
+	}
+	return 0;
+}
+
+static enum hrtimer_restart rt_gen_timer_fn(struct hrtimer *t)
+{
+	struct rt_gen *s = container_of(t, struct rt_gen, timer);
+	unsigned int slot;
+
+	slot = region_gen_read_lock(s->g);
+	atomic_inc(&s->inside[slot]);
+	if (region_gen_alloc(s->g, slot, 32, GFP_ATOMIC))
+		atomic_long_inc(&s->allocs);
+	atomic_dec(&s->inside[slot]);
+	region_gen_read_unlock(s->g);
+	if (READ_ONCE(s->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, us_to_ktime(100));
+	return HRTIMER_RESTART;
+}
+
+/* Advances race readers in task and hardirq context on every CPU. */
+static void rt_gen_advance_vs_readers(struct kunit *test)
+{
+	struct rt_gen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct rt_ctx *ctx = test->priv;
+	int i, n = min_t(int, RT_WORKERS, num_online_cpus());
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	rt_gen_new(test, "rt-grace", s, false);
+	for (i = 0; i < n; i++) {
+		t = kthread_create(rt_gen_reader_fn, s, "rt_gen/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, i);
+		get_task_struct(t);
+		ctx->workers[i] = t;
+		wake_up_process(t);
+	}
+	hrtimer_setup(&s->timer, rt_gen_timer_fn, CLOCK_MONOTONIC,
+			 HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&s->timer, us_to_ktime(100), HRTIMER_MODE_REL_HARD);
+	for (i = 0; i < 200; i++) {
+		KUNIT_EXPECT_EQ(test, region_gen_advance(s->g), 0);
+		usleep_range(200, 400);
+	}
+	WRITE_ONCE(s->stop, true);
+	hrtimer_cancel(&s->timer);
+	for (i = 0; i < n; i++)
+		rt_stop_worker(test, ctx->workers[i]);
+	KUNIT_EXPECT_EQ(test, s->flushes, 200U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->readers_seen), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->allocs), 0L);
+	rt_check(test, region_gen_region(s->g, 0));
+	rt_check(test, region_gen_region(s->g, 1));
+	region_gen_destroy(s->g);
+}
+
 static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_create_params),
 	KUNIT_CASE(rt_fail_names),
@@ -1975,6 +2228,10 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_nmi_trylock_percpu),
 	KUNIT_CASE(rt_nmi_guard_shared),
 	KUNIT_CASE(rt_nmi_guard_percpu),
+	KUNIT_CASE(rt_gen_create_params),
+	KUNIT_CASE(rt_gen_advance),
+	KUNIT_CASE(rt_gen_debugfs_drop),
+	KUNIT_CASE(rt_gen_advance_vs_readers),
 	{}
 };
 
