@@ -2173,7 +2173,7 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 		wake_up_process(t);
 	}
 	hrtimer_setup(&s->timer, rt_gen_timer_fn, CLOCK_MONOTONIC,
-			 HRTIMER_MODE_REL_HARD);
+		      HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&s->timer, us_to_ktime(100), HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 200; i++) {
 		KUNIT_EXPECT_EQ(test, region_gen_advance(s->g), 0);

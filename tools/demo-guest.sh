@@ -42,15 +42,16 @@ cat <<EOF
 The sample probes the sched_switch tracepoint.  On every context switch it
 saves the kernel stack and interns it in the hash table of the current
 generation: a known stack gets its hit count bumped, a new one gets a node
-from region_alloc(GFP_NOWAIT) in that table's region.  Two tables, two
-regions (stacks_even, stacks_odd), by generation parity.  Every second a
-work item starts the next generation, waits until no probe can touch the
-old table (RCU), keeps its top stacks and drops its region in one go.
-Parameters: $(grep -E '^(period_ms|depth|top|reserve):' $S/stats | tr '\n' ' ')
+from region_gen_alloc(GFP_NOWAIT) in that table's region.  A generation
+set "stacks" holds two regions (stacks-0, stacks-1), one per table, used in
+turn.  Every second a work item calls region_gen_advance(): the next
+generation starts, the set waits until no probe can touch the old table,
+the sample's flush keeps its top stacks, and the set drops its region.
+Parameters: $(grep -E '^(period_ms|depth|top):' $S/stats | tr '\n' ' ')
 EOF
 say "$D/stats right after load"
 cat $D/stats
-echo "stacks_even holds generation 0's table and is filling up; stacks_odd"
+echo "stacks-0 holds generation 0's table and is filling up; stacks-1"
 echo "waits for generation 1.  Each keeps 4 spare blocks for the probes."
 
 # Niced, so that this script keeps up with the generations under TCG.
@@ -77,20 +78,24 @@ echo "region's spares, ready for the next generation of that parity."
 say "two more generations"
 wait_gen 3
 
-live=stacks_even
-[ $(($(val $S/stats generation) % 2)) -eq 0 ] || live=stacks_odd
+live=stacks-$(($(val $S/stats generation) % 2))
 say "echo 1 > $D/$live/drop  (the live table's region, probes running)"
 echo 1 > $D/$live/drop
 echo "on_drop made the table forget its entries first; events that came"
 echo "during the drop found no memory and were counted as lost."
-grep -E "^(name|allocs|drops|fail_dropping|on_drop):" $D/$live/stats |
+grep -E "^(name|allocs|drops|fail_dropping|on_drop|gen_current|gen_slot):" $D/$live/stats |
 	tr '\n' ' '
 echo
 wait_gen 5
 
 say "$S/stats: totals since load"
 cat $S/stats
-if [ "$(val $S/top vmalloc_calls)" = 0 ]; then
+calls() {
+	echo $(($(val $D/stacks-0/stats vmalloc_calls) + $(val $D/stacks-1/stats vmalloc_calls)))
+}
+before=$(calls)
+wait_gen 6
+if [ "$(calls)" = "$before" ]; then
 	echo "steady state: the last generation made no vmalloc call."
 else
 	echo "note: the last generation still made vmalloc calls: the regions"

@@ -38,10 +38,12 @@ tr_need() {
 		return 0
 	echo "tools: installing $1" >&2
 	if [ -z "$tr_apt_updated" ]; then
-		apt-get update -qq >/dev/null
+		apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
 		tr_apt_updated=1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+	# Wait for another apt or dpkg (a second make, a helper) to finish.
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 \
+		install -y -qq "$1" >/dev/null
 }
 
 tr_kdir() {
