@@ -239,6 +239,7 @@ static DEFINE_MUTEX(region_mutex);
 static struct dentry *region_debugfs_root;
 static struct dentry *region_fault_dir;
 
+/* The one list of the causes' names: debugfs, trace events, region_fail_name(). */
 static const char * const region_fail_names[REGION_FAIL_NR] = {
 	[REGION_FAIL_TOO_LARGE]		= "too_large",
 	[REGION_FAIL_NO_RESERVE]	= "no_reserve",
@@ -499,7 +500,7 @@ static void *region_fail(struct region *r, size_t size,
 			 enum region_fail_cause cause)
 {
 	this_cpu_inc(r->pcpu->fail[cause]);
-	region_trace(alloc_fail, r->name, size, cause);
+	region_trace(alloc_fail, r->name, size, region_fail_names[cause]);
 	return NULL;
 }
 

@@ -15,14 +15,6 @@
 
 #include "region_alloc.h"
 
-TRACE_DEFINE_ENUM(REGION_FAIL_TOO_LARGE);
-TRACE_DEFINE_ENUM(REGION_FAIL_NO_RESERVE);
-TRACE_DEFINE_ENUM(REGION_FAIL_CAP);
-TRACE_DEFINE_ENUM(REGION_FAIL_DROPPING);
-TRACE_DEFINE_ENUM(REGION_FAIL_VMALLOC);
-TRACE_DEFINE_ENUM(REGION_FAIL_NMI_BUSY);
-TRACE_DEFINE_ENUM(REGION_FAIL_RECURSION);
-
 TRACE_EVENT(block_install,
 
 	TP_PROTO(const char *name, unsigned long blocks_held, bool spare,
@@ -78,33 +70,27 @@ TRACE_EVENT(drop,
 		  __entry->from_debugfs ? "debugfs" : "owner")
 );
 
+/* The cause is recorded by name: the names are listed in region_alloc.c only. */
 TRACE_EVENT(alloc_fail,
 
-	TP_PROTO(const char *name, size_t size, unsigned int cause),
+	TP_PROTO(const char *name, size_t size, const char *cause),
 
 	TP_ARGS(name, size, cause),
 
 	TP_STRUCT__entry(
 		__array(char, name, REGION_NAME_MAX + 1)
 		__field(size_t, size)
-		__field(unsigned int, cause)
+		__array(char, cause, 16)
 	),
 
 	TP_fast_assign(
 		strscpy(__entry->name, name, sizeof(__entry->name));
 		__entry->size = size;
-		__entry->cause = cause;
+		strscpy(__entry->cause, cause, sizeof(__entry->cause));
 	),
 
 	TP_printk("region=%s size=%zu cause=%s", __entry->name, __entry->size,
-		  __print_symbolic(__entry->cause,
-				   { REGION_FAIL_TOO_LARGE, "too_large" },
-				   { REGION_FAIL_NO_RESERVE, "no_reserve" },
-				   { REGION_FAIL_CAP, "cap" },
-				   { REGION_FAIL_DROPPING, "dropping" },
-				   { REGION_FAIL_VMALLOC, "vmalloc" },
-				   { REGION_FAIL_NMI_BUSY, "nmi_busy" },
-				   { REGION_FAIL_RECURSION, "recursion" }))
+		  __entry->cause)
 );
 
 #endif /* _TRACEREGION_TRACE_H */

@@ -1313,7 +1313,7 @@ static struct {
 } rt_probe;
 
 static void rt_probe_alloc_fail(void *data, const char *name, size_t size,
-				unsigned int cause)
+				const char *cause)
 {
 	if (strncmp(name, "rt-tp-", 6))
 		return;

@@ -141,9 +141,10 @@ static bool trre_ours(const char *name)
 }
 
 static void trre_tp_alloc_fail(void *data, const char *name, size_t size,
-			       unsigned int cause)
+			       const char *cause)
 {
-	if (cause == REGION_FAIL_RECURSION && trre_ours(name))
+	if (!strcmp(cause, region_fail_name(REGION_FAIL_RECURSION)) &&
+	    trre_ours(name))
 		trre_refused();
 	trre_hit(data);
 }
