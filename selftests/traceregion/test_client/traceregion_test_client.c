@@ -188,6 +188,18 @@ static void tc_create_errors(void)
 	TC_CHECK(PTR_ERR(r) == -EINVAL, "cap below a block: %pe", r);
 	if (!IS_ERR(r))
 		region_destroy(r);
+	/* Room for the reserve and one block in use: the reserve is full. */
+	p.reserve_blocks = 3;
+	p.max_bytes = 4 * REGION_BLOCK_SIZE;
+	r = region_create("trt_badparams", &p);
+	if (TC_CHECK(!IS_ERR(r), "cap of reserve + 1: %pe", r)) {
+		struct region_stats st;
+
+		region_get_stats(r, &st);
+		TC_CHECK(st.reserve_blocks == 3 && st.vmalloc_calls == 3,
+			 "reserve %llu after create", st.reserve_blocks);
+		region_destroy(r);
+	}
 
 	/* 31 characters, every allowed kind. */
 	r = region_create("trt-0123456789_abcdefghijklmnop", NULL);
@@ -488,7 +500,12 @@ static void tc_no_reserve(void)
 	p1 = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
 	p2 = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
 	p3 = region_alloc(r, 8, GFP_NOWAIT);
+	region_get_stats(r, &st);
 	local_irq_restore(flags);
+	/* Nothing was vmalloc'ed in atomic context: the reserve's block only. */
+	TC_CHECK(st.vmalloc_calls == 1 && st.reserve_blocks == 0,
+		 "vmalloc %llu reserve %llu with interrupts off",
+		 st.vmalloc_calls, st.reserve_blocks);
 	TC_CHECK(p1 && tc_is_zero(p1, REGION_MAX_ALLOC),
 		 "atomic alloc from the reserve failed");
 	TC_CHECK(!p2 && !p3, "atomic alloc with an empty reserve succeeded");
