@@ -40,6 +40,7 @@
 		pr_warn_once(fmt, ##__VA_ARGS__);			\
 	unlikely(__c);							\
 })
+#define WARN_ON_ONCE(cond)	WARN_ONCE(cond, "WARN_ON_ONCE(%s)\n", #cond)
 
 static inline int kstrtouint_from_user(const char __user *s, size_t count,
 				       unsigned int base, unsigned int *res)
