@@ -61,6 +61,13 @@
  *    destroy any region (refused).  region_mutex guards region_list, the
  *    name space and the setting of region->orphan; it is never held while
  *    either of the others is taken.
+ *  - Generation sets (region_gen_*) are two regions and a set-wide
+ *    g->advance_mutex, which serialises advances and is taken before
+ *    region_ondrop_mutex; an advance holds region_ondrop_mutex from the
+ *    generation bump to the drop, and runs flush under it, so that set
+ *    callbacks (flush, on_drop) and region on_drops never run at the same
+ *    time and follow the same rules.  Read sections are preempt-disabled
+ *    sections, the RCU readers an advance waits for.
  *  - A region knows its owner module.  An owner that goes away without
  *    destroying its regions orphans them (module notifier, which waits
  *    for an on_drop in progress): debugfs drops are refused from then on.
@@ -210,7 +217,10 @@ struct region_gen {
 		      unsigned long gen, void *priv);
 	void (*on_drop)(struct region_gen *g, unsigned int slot, void *priv);
 	void *priv;
-	/* The creator's reference and one per region: the last frees it. */
+	/*
+	 * One reference per region, and one held by region_gen_create() and
+	 * region_gen_destroy() while they run: the last put frees the set.
+	 */
 	refcount_t refs;
 	char prefix[REGION_GEN_PREFIX_MAX + 1];
 };
@@ -1364,7 +1374,9 @@ static struct region *region_create_in(const char *name,
 		return ERR_PTR(-EEXIST);
 	}
 	list_add_tail(&r->link, &region_list);
-	region_debugfs_add(r);
+	/* A set's regions get their files once both exist. */
+	if (!gs)
+		region_debugfs_add(r);
 	mutex_unlock(&region_mutex);
 	return r;
 }
@@ -1481,10 +1493,11 @@ static void region_gen_on_drop(struct region *r, void *priv)
  * other, with the set's generation in their stats, and are owned by
  * @owner as region_create() regions are.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep.  Not from inside a callback (a
+ * set's flush or on_drop, a region's on_drop): refused.
  * Return: the set, or ERR_PTR(-EINVAL) for a bad prefix or params (a
  * region on_drop or priv set), ERR_PTR(-EEXIST) when a region name is
- * taken, ERR_PTR(-ENOMEM).
+ * taken, ERR_PTR(-ENOMEM), ERR_PTR(-EDEADLK) from inside a callback.
  */
 struct region_gen *__region_gen_create(const char *prefix,
 				       const struct region_gen_params *p,
@@ -1501,6 +1514,9 @@ struct region_gen *__region_gen_create(const char *prefix,
 	size_t len;
 
 	might_sleep();
+	/* Its error path destroys regions, which a callback may not do. */
+	if (region_in_on_drop())
+		return ERR_PTR(-EDEADLK);
 	if (!p)
 		p = &defaults;
 	len = prefix ? strnlen(prefix, REGION_GEN_PREFIX_MAX + 1) : 0;
@@ -1535,6 +1551,15 @@ struct region_gen *__region_gen_create(const char *prefix,
 		}
 		g->slot[i].r = r;
 	}
+	/*
+	 * Only now the debugfs files: no debugfs drop, and so no on_drop, of
+	 * either region can come before both exist (and the error path above
+	 * has no debugfs write to wait for).
+	 */
+	mutex_lock(&region_mutex);
+	for (i = 0; i < REGION_GEN_SLOTS; i++)
+		region_debugfs_add(g->slot[i].r);
+	mutex_unlock(&region_mutex);
 	region_gen_put(g);
 	return g;
 }
@@ -1604,7 +1629,8 @@ EXPORT_SYMBOL_NS_GPL(region_gen_read_unlock, TRACEREGION);
  * @g: the set
  * @slot: what region_gen_read_lock() returned for this read section
  * @size: as for region_alloc()
- * @gfp: as for region_alloc(), never blocking (a read section cannot sleep)
+ * @gfp: as for region_alloc(); its blocking bit is ignored (a read section
+ *	cannot sleep), so only spare blocks are used when a block is full
  *
  * The memory stays valid until the flush of its generation returns, or a
  * debugfs drop of its slot calls on_drop.
@@ -1617,7 +1643,9 @@ void *region_gen_alloc(struct region_gen *g, unsigned int slot, size_t size,
 {
 	if (WARN_ON_ONCE(slot >= REGION_GEN_SLOTS))
 		return NULL;
-	return region_alloc(g->slot[slot].r, size, gfp);
+	/* A read section has preemption off: never sleep in vmalloc(). */
+	return region_alloc(g->slot[slot].r, size,
+			    gfp & ~__GFP_DIRECT_RECLAIM);
 }
 EXPORT_SYMBOL_NS_GPL(region_gen_alloc, TRACEREGION);
 
@@ -1629,7 +1657,9 @@ EXPORT_SYMBOL_NS_GPL(region_gen_alloc, TRACEREGION);
  * previous advance); waits until no read section can still be in
  * generation n; calls flush for it; drops its region (see region_drop():
  * blocks recycled up to the reserve), so that its slot is empty for
- * generation n + 2.  Advances of one set are serialised.
+ * generation n + 2.  Advances of one set are serialised.  While one
+ * runs, debugfs drops of every region wait (it holds the mutex that
+ * serialises every callback, for two grace periods and the flush).
  *
  * Context: process context, may sleep.  Not from inside flush or any
  * on_drop callback: that is refused.
@@ -1647,25 +1677,28 @@ int region_gen_advance(struct region_gen *g)
 		return -EDEADLK;
 	}
 	mutex_lock(&g->advance_mutex);
+	/*
+	 * Held from the bump to the drop, in the documented order (before any
+	 * drop_mutex): no debugfs drop, and so no on_drop, can come between
+	 * the end of a generation and its flush, so flush sees it whole and
+	 * on_drop never sees an ended generation that still holds anything.
+	 * flush runs under it by the rules of on_drop: never at the same time
+	 * as another callback, and a drop, destroy or advance from inside it
+	 * is refused.
+	 */
+	mutex_lock(&region_ondrop_mutex);
 	gen = g->gen;
 	old = gen % REGION_GEN_SLOTS;
 	WRITE_ONCE(g->gen, gen + 1);
 	/* Read sections are RCU readers: none is left in @old after this. */
 	synchronize_rcu();
-
-	/*
-	 * flush runs under the debugfs drop mutex, by the rules of on_drop:
-	 * never at the same time as a debugfs drop's on_drop, and a drop,
-	 * destroy or advance from inside it is refused.
-	 */
 	if (g->flush) {
-		mutex_lock(&region_ondrop_mutex);
 		WRITE_ONCE(region_ondrop_task, current);
 		g->flush(g, old, gen, g->priv);
 		WRITE_ONCE(region_ondrop_task, NULL);
-		mutex_unlock(&region_ondrop_mutex);
 	}
 	region_do_drop(g->slot[old].r, false);
+	mutex_unlock(&region_ondrop_mutex);
 	mutex_unlock(&g->advance_mutex);
 	return 0;
 }

@@ -208,9 +208,10 @@ struct region_gen;
  *
  * @flush and @on_drop run in process context, may sleep, never at the same
  * time as each other or as any region's on_drop, and follow the rules of
- * region_params.on_drop: no drop, destroy or advance of any region or set
- * from inside them (refused), and they live in the module that created the
- * set.
+ * region_params.on_drop: no drop, destroy or advance of any region or set,
+ * nor region_gen_create(), from inside them (refused), nor a wait for a
+ * lock or work that does one (that deadlocks), and they live in the module
+ * that created the set.
  */
 struct region_gen_params {
 	struct region_params region;

@@ -160,6 +160,8 @@ static void rt_set_hook(const char *name, bool (*hook)(struct region *r))
 struct rt_ctx {
 	struct region *r[RT_REGIONS];
 	struct task_struct *workers[RT_WORKERS];
+	struct region_gen *gen;
+	struct hrtimer *timer;
 };
 
 static void rt_stop_worker(struct kunit *test, struct task_struct *t);
@@ -179,9 +181,12 @@ static void rt_exit(struct kunit *test)
 	int i;
 
 	rt_seam_reset();
+	if (ctx->timer)
+		hrtimer_cancel(ctx->timer);
 	for (i = 0; i < RT_WORKERS; i++)
 		if (ctx->workers[i])
 			rt_stop_worker(test, ctx->workers[i]);
+	region_gen_destroy(ctx->gen);
 	for (i = 0; i < RT_REGIONS; i++)
 		region_destroy(ctx->r[i]);
 }
@@ -1831,20 +1836,28 @@ static void rt_nmi_guard_percpu(struct kunit *test)
 }
 
 /*
- * Generation sets.  A reader counts itself into its slot for the length of
- * its read section; flush must never find a reader in the slot it ends.
+ * Generation sets.  Readers publish a record per slot and read it back
+ * after a delay, as a probe uses its table; flush and on_drop check that
+ * no reader is still inside a slot they end, and that no debugfs drop
+ * reaches an ended generation before its flush.
  */
+
+#define RT_GEN_MAGIC	0x7e57ab1e5eedULL
 
 struct rt_gen {
 	struct region_gen *g;
 	atomic_t inside[REGION_GEN_SLOTS];
+	u64 *pub[REGION_GEN_SLOTS];
+	bool pending[REGION_GEN_SLOTS];
 	unsigned int flushes, on_drops;
 	unsigned int last_slot;
 	unsigned long last_gen;
 	u64 live_at_flush;
+	/* Call advance and drop from the callbacks (they must be refused). */
+	bool try_rules;
 	int advance_in_cb, drop_in_cb;
 	struct region *other;
-	atomic_long_t readers_seen, allocs, bad;
+	atomic_long_t readers_seen, unflushed_drops, allocs, bad, drops_done;
 	struct hrtimer timer;
 	bool stop;
 };
@@ -1860,11 +1873,14 @@ static void rt_gen_flush(struct region_gen *g, unsigned int slot,
 	s->last_gen = gen;
 	if (atomic_read(&s->inside[slot]))
 		atomic_long_inc(&s->readers_seen);
+	WRITE_ONCE(s->pub[slot], NULL);
+	WRITE_ONCE(s->pending[slot], false);
 	region_get_stats(region_gen_region(g, slot), &st);
 	s->live_at_flush = st.bytes_live;
+	if (!s->try_rules)
+		return;
 	s->advance_in_cb = region_gen_advance(g);
-	if (s->other)
-		s->drop_in_cb = region_drop(s->other);
+	s->drop_in_cb = region_drop(s->other);
 }
 
 static void rt_gen_on_drop(struct region_gen *g, unsigned int slot, void *priv)
@@ -1873,7 +1889,13 @@ static void rt_gen_on_drop(struct region_gen *g, unsigned int slot, void *priv)
 
 	s->on_drops++;
 	s->last_slot = slot;
-	s->advance_in_cb = region_gen_advance(g);
+	/* An ended generation is flushed before anyone else sees it. */
+	if (slot != region_gen_current(g) % REGION_GEN_SLOTS &&
+	    READ_ONCE(s->pending[slot]))
+		atomic_long_inc(&s->unflushed_drops);
+	WRITE_ONCE(s->pub[slot], NULL);
+	if (s->try_rules)
+		s->advance_in_cb = region_gen_advance(g);
 }
 
 static struct region_gen *rt_gen_new(struct kunit *test, const char *prefix,
@@ -1885,9 +1907,11 @@ static struct region_gen *rt_gen_new(struct kunit *test, const char *prefix,
 		.on_drop = on_drop ? rt_gen_on_drop : NULL,
 		.priv = s,
 	};
+	struct rt_ctx *ctx = test->priv;
 
 	s->g = region_gen_create(prefix, &p);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->g);
+	ctx->gen = s->g;
 	return s->g;
 }
 
@@ -1944,6 +1968,7 @@ static void rt_gen_advance(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->other = rt_new(test, "rt-gother", 0, 0);
+	s->try_rules = true;
 	s->advance_in_cb = 1;
 	s->drop_in_cb = 1;
 	g = rt_gen_new(test, "rt-gadv", s, false);
@@ -1952,7 +1977,8 @@ static void rt_gen_advance(struct kunit *test)
 	for (i = 0; i < 4; i++) {
 		slot = region_gen_read_lock(g);
 		KUNIT_EXPECT_EQ(test, slot, i % REGION_GEN_SLOTS);
-		p = region_gen_alloc(g, slot, 100, GFP_NOWAIT);
+		/* Blocking gfp in a read section: used as non-blocking. */
+		p = region_gen_alloc(g, slot, 100, GFP_KERNEL);
 		region_gen_read_unlock(g);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		/* Zeroed, also in a slot dropped and recycled before. */
@@ -1974,8 +2000,6 @@ static void rt_gen_advance(struct kunit *test)
 		rt_check(test, region_gen_region(g, slot));
 	}
 	KUNIT_EXPECT_EQ(test, s->other->drops, 0ULL);
-	KUNIT_EXPECT_NULL(test, region_gen_region(g, REGION_GEN_SLOTS));
-	region_gen_destroy(g);
 }
 
 /* A debugfs drop of a slot calls on_drop for that slot, under the rules. */
@@ -1986,6 +2010,7 @@ static void rt_gen_debugfs_drop(struct kunit *test)
 	unsigned int slot;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->try_rules = true;
 	g = rt_gen_new(test, "rt-gdrop", s, true);
 	KUNIT_EXPECT_EQ(test, region_gen_advance(g), 0);
 	slot = region_gen_read_lock(g);
@@ -1998,32 +2023,65 @@ static void rt_gen_debugfs_drop(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->advance_in_cb, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, region_gen_current(g), 1UL);
 	KUNIT_EXPECT_EQ(test, g->slot[slot].r->drops, 1ULL);
-	region_gen_destroy(g);
+}
+
+/*
+ * One read section: find this slot's published record and check it after
+ * a delay, or allocate one and publish it.  A record freed or recycled
+ * (zeroed) under a reader shows as a wrong magic.
+ */
+static void rt_gen_read(struct rt_gen *s, gfp_t gfp)
+{
+	unsigned int slot = region_gen_read_lock(s->g);
+	u64 *p;
+
+	atomic_inc(&s->inside[slot]);
+	p = READ_ONCE(s->pub[slot]);
+	if (!p) {
+		p = region_gen_alloc(s->g, slot, 64, gfp);
+		if (p) {
+			if (memchr_inv(p, 0, 64))
+				atomic_long_inc(&s->bad);
+			p[0] = RT_GEN_MAGIC + slot;
+			WRITE_ONCE(s->pending[slot], true);
+			/* Published after it is filled in. */
+			if (cmpxchg(&s->pub[slot], NULL, p))
+				p = NULL;
+			atomic_long_inc(&s->allocs);
+		}
+	}
+	if (p) {
+		udelay(2);
+		if (READ_ONCE(p[0]) != RT_GEN_MAGIC + slot)
+			atomic_long_inc(&s->bad);
+	}
+	atomic_dec(&s->inside[slot]);
+	region_gen_read_unlock(s->g);
 }
 
 static int rt_gen_reader_fn(void *data)
 {
 	struct rt_gen *s = data;
-	unsigned int slot, i = 0;
-	u64 *p;
+	unsigned int i = 0;
 
 	while (!kthread_should_stop()) {
-		slot = region_gen_read_lock(s->g);
-		atomic_inc(&s->inside[slot]);
-		p = region_gen_alloc(s->g, slot, 64, GFP_NOWAIT);
-		if (p) {
-			if (memchr_inv(p, 0, 64))
-				atomic_long_inc(&s->bad);
-			p[0] = slot;
-			udelay(2);
-			if (p[0] != slot)
-				atomic_long_inc(&s->bad);
-			atomic_long_inc(&s->allocs);
-		}
-		atomic_dec(&s->inside[slot]);
-		region_gen_read_unlock(s->g);
+		rt_gen_read(s, GFP_NOWAIT);
 		if (!(++i % 16))
 			cond_resched();
+	}
+	return 0;
+}
+
+/* Debugfs drops of both slots, as root writing the drop files. */
+static int rt_gen_dropper_fn(void *data)
+{
+	struct rt_gen *s = data;
+	unsigned int i = 0;
+
+	while (!kthread_should_stop()) {
+		if (!region_debugfs_drop(s->g->slot[i++ % 2].r))
+			atomic_long_inc(&s->drops_done);
+		usleep_range(100, 300);
 	}
 	return 0;
 }
@@ -2031,30 +2089,31 @@ static int rt_gen_reader_fn(void *data)
 static enum hrtimer_restart rt_gen_timer_fn(struct hrtimer *t)
 {
 	struct rt_gen *s = container_of(t, struct rt_gen, timer);
-	unsigned int slot;
 
-	slot = region_gen_read_lock(s->g);
-	atomic_inc(&s->inside[slot]);
-	if (region_gen_alloc(s->g, slot, 32, GFP_ATOMIC))
-		atomic_long_inc(&s->allocs);
-	atomic_dec(&s->inside[slot]);
-	region_gen_read_unlock(s->g);
+	rt_gen_read(s, GFP_ATOMIC);
 	if (READ_ONCE(s->stop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, us_to_ktime(100));
 	return HRTIMER_RESTART;
 }
 
-/* Advances race readers in task and hardirq context on every CPU. */
+/*
+ * Advances and debugfs drops of both slots race readers in task and
+ * hardirq context on every CPU.
+ */
 static void rt_gen_advance_vs_readers(struct kunit *test)
 {
 	struct rt_gen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct rt_ctx *ctx = test->priv;
-	int i, n = min_t(int, RT_WORKERS, num_online_cpus());
+	int i, n = min_t(int, RT_WORKERS - 1, num_online_cpus());
 	struct task_struct *t;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	rt_gen_new(test, "rt-grace", s, false);
+	rt_gen_new(test, "rt-grace", s, true);
+	t = kthread_run(rt_gen_dropper_fn, s, "rt_gen_drop");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	ctx->workers[RT_WORKERS - 1] = t;
 	for (i = 0; i < n; i++) {
 		t = kthread_create(rt_gen_reader_fn, s, "rt_gen/%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
@@ -2065,6 +2124,7 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	}
 	hrtimer_setup(&s->timer, rt_gen_timer_fn, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_REL_HARD);
+	ctx->timer = &s->timer;
 	hrtimer_start(&s->timer, us_to_ktime(100), HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 200; i++) {
 		KUNIT_EXPECT_EQ(test, region_gen_advance(s->g), 0);
@@ -2072,15 +2132,20 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	}
 	WRITE_ONCE(s->stop, true);
 	hrtimer_cancel(&s->timer);
+	ctx->timer = NULL;
 	for (i = 0; i < n; i++)
 		rt_stop_worker(test, ctx->workers[i]);
+	rt_stop_worker(test, ctx->workers[RT_WORKERS - 1]);
 	KUNIT_EXPECT_EQ(test, s->flushes, 200U);
+	KUNIT_EXPECT_EQ(test, (long)s->on_drops,
+			atomic_long_read(&s->drops_done));
+	KUNIT_EXPECT_GT(test, s->on_drops, 0U);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->readers_seen), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->unflushed_drops), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad), 0L);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&s->allocs), 0L);
 	rt_check(test, region_gen_region(s->g, 0));
 	rt_check(test, region_gen_region(s->g, 1));
-	region_gen_destroy(s->g);
 }
 
 static struct kunit_case region_test_cases[] = {

@@ -197,7 +197,8 @@ static void tc_create_errors(void)
 
 		region_get_stats(r, &st);
 		TC_CHECK(st.reserve_blocks == 3 && st.vmalloc_calls == 3,
-			 "reserve %llu after create", st.reserve_blocks);
+			 "reserve %llu, vmalloc %llu after create",
+			 st.reserve_blocks, st.vmalloc_calls);
 		region_destroy(r);
 	}
 
@@ -433,7 +434,7 @@ static void tc_cap(void)
 {
 	struct region_stats st;
 	struct region *r;
-	int i;
+	int i, ok;
 
 	r = tc_create("trt_cap", 4 * REGION_BLOCK_SIZE, 0);
 	if (!r)
@@ -463,6 +464,39 @@ static void tc_cap(void)
 		 st.vfree_calls);
 	TC_CHECK(region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL),
 		 "alloc after drop failed");
+	region_destroy(r);
+
+	/*
+	 * With a reserve: the cap counts spare blocks and refills too, and
+	 * wins over "no reserve" for an atomic caller.
+	 */
+	r = tc_create("trt_cap_reserve", 3 * REGION_BLOCK_SIZE, 1);
+	if (!r)
+		return;
+	for (i = 0, ok = 0; i < 5; i++) {
+		if (region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL))
+			ok++;
+		msleep(20);
+		region_get_stats(r, &st);
+		TC_CHECK(st.blocks_held + st.reserve_blocks <= 3,
+			 "%llu blocks held, %llu spare, cap 3",
+			 st.blocks_held, st.reserve_blocks);
+	}
+	TC_CHECK(ok == 3 && !region_alloc(r, 8, GFP_ATOMIC), "%d of 5 blocks",
+		 ok);
+	region_get_stats(r, &st);
+	TC_CHECK(st.fail[REGION_FAIL_CAP] == 3 && st.failures == 3,
+		 "cap failures %llu of %llu", st.fail[REGION_FAIL_CAP],
+		 st.failures);
+	/* A drop keeps one spare (the reserve) and frees two. */
+	region_drop(r);
+	msleep(20);
+	region_get_stats(r, &st);
+	TC_CHECK(st.vfree_calls == 2 && st.reserve_blocks == 1,
+		 "after drop: vfree %llu spare %llu", st.vfree_calls,
+		 st.reserve_blocks);
+	TC_CHECK(region_alloc(r, 8, GFP_ATOMIC), "atomic alloc after drop");
+	tc_check_identities(r, "cap_reserve");
 	region_destroy(r);
 }
 
@@ -529,10 +563,17 @@ static void tc_no_reserve(void)
 	TC_CHECK(!region_alloc(r, 8, GFP_ATOMIC), "atomic alloc, no reserve");
 	TC_CHECK(region_alloc(r, 8, GFP_KERNEL), "blocking alloc failed");
 	TC_CHECK(region_alloc(r, 8, GFP_ATOMIC), "atomic alloc, current block");
+	/* The block full: atomic fails, blocking vmallocs a second one. */
+	TC_CHECK(!region_alloc(r, REGION_MAX_ALLOC, GFP_NOWAIT),
+		 "atomic alloc past a full block, no reserve");
+	TC_CHECK(region_alloc(r, REGION_MAX_ALLOC, GFP_KERNEL),
+		 "blocking alloc of a second block failed");
 	region_get_stats(r, &st);
-	TC_CHECK(st.fail[REGION_FAIL_NO_RESERVE] == 1 && st.reserve_blocks == 0,
-		 "no_reserve %llu reserve %llu",
-		 st.fail[REGION_FAIL_NO_RESERVE], st.reserve_blocks);
+	TC_CHECK(st.fail[REGION_FAIL_NO_RESERVE] == 2 && st.reserve_blocks == 0 &&
+		 st.vmalloc_calls == 2 && st.blocks_held == 2,
+		 "no_reserve %llu reserve %llu vmalloc %llu blocks %llu",
+		 st.fail[REGION_FAIL_NO_RESERVE], st.reserve_blocks,
+		 st.vmalloc_calls, st.blocks_held);
 	region_destroy(r);
 }
 
