@@ -584,8 +584,10 @@ static int rt_worker_fn(void *data)
 	return 0;
 }
 
-static struct task_struct *rt_start_worker(struct kunit *test,
-					   struct rt_worker *w, int cpu)
+/* A kthread in the case's first free worker slot, bound to @cpu if >= 0. */
+static struct task_struct *rt_start_thread(struct kunit *test,
+					   int (*fn)(void *), void *data,
+					   int cpu)
 {
 	struct rt_ctx *ctx = test->priv;
 	struct task_struct *t;
@@ -594,14 +596,21 @@ static struct task_struct *rt_start_worker(struct kunit *test,
 	for (i = 0; i < RT_WORKERS && ctx->workers[i]; i++)
 		;
 	KUNIT_ASSERT_LT(test, i, RT_WORKERS);
-	init_completion(&w->done);
-	t = kthread_create(rt_worker_fn, w, "rt_worker/%d", cpu);
+	t = kthread_create(fn, data, "rt_worker/%d", cpu);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpu);
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
 	get_task_struct(t);
 	ctx->workers[i] = t;
 	wake_up_process(t);
 	return t;
+}
+
+static struct task_struct *rt_start_worker(struct kunit *test,
+					   struct rt_worker *w, int cpu)
+{
+	init_completion(&w->done);
+	return rt_start_thread(test, rt_worker_fn, w, cpu);
 }
 
 static void rt_stop_worker(struct kunit *test, struct task_struct *t)
@@ -2106,22 +2115,13 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	struct rt_gen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct rt_ctx *ctx = test->priv;
 	int i, n = min_t(int, RT_WORKERS - 1, num_online_cpus());
-	struct task_struct *t;
+	struct task_struct *t[RT_WORKERS];
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	rt_gen_new(test, "rt-grace", s, true);
-	t = kthread_run(rt_gen_dropper_fn, s, "rt_gen_drop");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	get_task_struct(t);
-	ctx->workers[RT_WORKERS - 1] = t;
-	for (i = 0; i < n; i++) {
-		t = kthread_create(rt_gen_reader_fn, s, "rt_gen/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-		kthread_bind(t, i);
-		get_task_struct(t);
-		ctx->workers[i] = t;
-		wake_up_process(t);
-	}
+	for (i = 0; i < n; i++)
+		t[i] = rt_start_thread(test, rt_gen_reader_fn, s, i);
+	t[n] = rt_start_thread(test, rt_gen_dropper_fn, s, -1);
 	hrtimer_setup(&s->timer, rt_gen_timer_fn, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_REL_HARD);
 	ctx->timer = &s->timer;
@@ -2133,9 +2133,8 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	WRITE_ONCE(s->stop, true);
 	hrtimer_cancel(&s->timer);
 	ctx->timer = NULL;
-	for (i = 0; i < n; i++)
-		rt_stop_worker(test, ctx->workers[i]);
-	rt_stop_worker(test, ctx->workers[RT_WORKERS - 1]);
+	for (i = 0; i <= n; i++)
+		rt_stop_worker(test, t[i]);
 	KUNIT_EXPECT_EQ(test, s->flushes, 200U);
 	KUNIT_EXPECT_EQ(test, (long)s->on_drops,
 			atomic_long_read(&s->drops_done));
