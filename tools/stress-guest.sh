@@ -45,20 +45,22 @@ if [ -d $F ] && [ "${FAULT_PCT:-0}" -gt 0 ]; then
 	echo 0 >$F/verbose
 	echo "$FAULT_PCT" >$F/probability
 	echo $times >$F/times
-	# Spare the 8 blocks the run's two regions fill their reserves with
-	# (region_create() would fail): "space" lets that many bytes of
-	# block allocations through before faults start.
-	echo $((8 * 65536 + 1)) >$F/space
+	# Spare the 16 blocks the run's four regions (two plain ones, the
+	# generation set's two) fill their reserves with (region_create()
+	# would fail): "space" lets that many bytes of block allocations
+	# through before faults start.
+	echo $((16 * 65536 + 1)) >$F/space
 	faults=1
 fi
 
 echo STRESS-NMI-ON
-# debugfs drops of both regions meanwhile, as an operator would do them.
+# debugfs drops of every region meanwhile, the generation set's included,
+# as an operator would do them.
 rm -f /tmp/stress-stop
 (
 	n=0
 	while [ ! -e /tmp/stress-stop ]; do
-		for r in trst_shared trst_percpu; do
+		for r in trst_shared trst_percpu trst_gen-0 trst_gen-1; do
 			echo 1 2>/dev/null >$T/$r/drop && n=$((n + 1))
 		done
 		usleep 37000

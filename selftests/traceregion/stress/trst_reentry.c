@@ -3,8 +3,9 @@
  * trst_reentry - the stress test's re-entry torture
  *
  * For the whole run, probes of every non-NMI kind allocate (GFP_ATOMIC) one
- * record from each of the stress's two regions per hit, while the stress's
- * kthreads, timers, sched_switch probe and NMIs allocate from them too:
+ * record from each of the stress's two regions per hit, and one from its
+ * generation set in a read section of it, while the stress's kthreads,
+ * timers, sched_switch probe and NMIs allocate from them too:
  *  - kprobes, ftrace-based only (KPROBES_ON_FTRACE), on functions the
  *    allocator runs inside its locked section (_raw_spin_lock, entered
  *    with the guard already raised, _raw_spin_unlock; the DEBUG_LIST
@@ -34,7 +35,9 @@
  * Context and locking rules:
  *  - Every probe allocates with preemption disabled, so its record lives
  *    within an RCU reader, as in the stress's other atomic contexts, and
- *    does nothing where RCU is not watching (idle, entry code).
+ *    does nothing where RCU is not watching (idle, entry code).  Its record
+ *    of the set is published for the flush, as the stress's are
+ *    (trst_gen_record()).
  *  - Probes nest: one in task context may be interrupted by one in hard
  *    IRQ, and that by one in NMI (a kprobe or ftrace_ops callback on a
  *    function that an NMI handler calls).  trre_pcpu.busy[level] lets one
@@ -137,7 +140,7 @@ static bool trre_ours(const char *name)
 	for (ri = 0; ri < TRST_NR_REGIONS; ri++)
 		if (!strcmp(name, trst_region_names[ri]))
 			return true;
-	return false;
+	return str_has_prefix(name, TRST_GEN_PREFIX "-");
 }
 
 static void trre_tp_alloc_fail(void *data, const char *name, size_t size,
@@ -239,7 +242,7 @@ struct trre_pcpu {
 	u64 skipped[TRRE_NR_SITES];
 	/* "recursion" NULLs with no probe allocating (NMI handler) */
 	u64 refused_other;
-	struct trst_count c[TRST_NR_REGIONS];
+	struct trst_count c[TRST_NR_TARGETS];
 	u64 seq;
 	/* Per context level: 1 + the site allocating there, or 0. */
 	u8 busy[TRRE_NR_LEVELS];
@@ -249,6 +252,7 @@ static DEFINE_PER_CPU(struct trre_pcpu, trre_pcpu);
 
 static struct {
 	struct region *r[TRST_NR_REGIONS];
+	struct region_gen *g;
 	/* Probes allocate while set. */
 	bool on;
 	bool armed;
@@ -285,6 +289,29 @@ static void trre_alloc(unsigned int i, int ri)
 					    smp_processor_id(), seq));
 }
 
+/* One record of the set for site @i in a read section: trst_gen_record(). */
+static void trre_gen_alloc(unsigned int i)
+{
+	u64 seq = this_cpu_inc_return(trre_pcpu.seq);
+	size_t size = trst_gen_size(1 + hash_64(seq, 6));
+	struct trst_gen_section s;
+	struct trst_gen_rec *rec;
+
+	this_cpu_inc(trre_pcpu.calls[i]);
+	trst_gen_enter(&s);
+	rec = trst_gen_record(&s, size, GFP_ATOMIC | __GFP_NOWARN,
+			      trst_tag(TRST_TAG_REENTRY, smp_processor_id(),
+				       seq));
+	trst_gen_leave(&s);
+	if (!rec) {
+		this_cpu_inc(trre_pcpu.nulls[i]);
+		this_cpu_inc(trre_pcpu.c[TRST_GEN].nulls);
+		return;
+	}
+	this_cpu_inc(trre_pcpu.c[TRST_GEN].allocs);
+	this_cpu_add(trre_pcpu.c[TRST_GEN].bytes, ALIGN(size, 8));
+}
+
 static bool trre_sampled_out(const struct trre_site *s, u64 hit)
 {
 	return s->rate == TRRE_SAMPLED && hit % TRRE_SAMPLE;
@@ -307,6 +334,7 @@ static void trre_hit(struct trre_site *s)
 	this_cpu_write(trre_pcpu.busy[level], i + 1);
 	for (ri = 0; ri < TRST_NR_REGIONS; ri++)
 		trre_alloc(i, ri);
+	trre_gen_alloc(i);
 	this_cpu_write(trre_pcpu.busy[level], 0);
 out:
 	preempt_enable_notrace();
@@ -426,11 +454,12 @@ static void trre_reset_counters(void)
 /**
  * trst_reentry_arm() - arm every probe site that the kernel has
  * @r: the stress's regions, which the probes allocate from
+ * @g: the stress's generation set, which they allocate from too
  *
  * Called with the regions created and before the stress's allocators
  * start.  Sites that cannot be armed are reported by trst_reentry_check().
  */
-void trst_reentry_arm(struct region * const *r)
+void trst_reentry_arm(struct region * const *r, struct region_gen *g)
 {
 	unsigned int i;
 	int ri;
@@ -445,6 +474,7 @@ void trst_reentry_arm(struct region * const *r)
 	trre_reset_counters();
 	for (ri = 0; ri < TRST_NR_REGIONS; ri++)
 		trre.r[ri] = r[ri];
+	trre.g = g;
 	for_each_kernel_tracepoint(trre_find_tracepoint, NULL);
 	WRITE_ONCE(trre.on, true);
 	trre.armed = true;
@@ -501,7 +531,7 @@ void trst_reentry_disarm(void)
 
 /**
  * trst_reentry_sum() - add the probes' figures for one region to @sum
- * @ri: the region
+ * @ri: the region, or %TRST_GEN for the set
  * @sum: allocs, bytes and NULLs are added to it
  */
 void trst_reentry_sum(int ri, struct trst_count *sum)
@@ -607,6 +637,12 @@ void trst_reentry_check(void)
 		region_get_stats(trre.r[ri], &st);
 		fail_recursion += st.fail[REGION_FAIL_RECURSION];
 		trst_printf(" %s %llu", trst_region_names[ri],
+			    st.fail[REGION_FAIL_RECURSION]);
+	}
+	for (ri = 0; ri < REGION_GEN_SLOTS; ri++) {
+		region_get_stats(region_gen_region(trre.g, ri), &st);
+		fail_recursion += st.fail[REGION_FAIL_RECURSION];
+		trst_printf(" %s-%d %llu", TRST_GEN_PREFIX, ri,
 			    st.fail[REGION_FAIL_RECURSION]);
 	}
 	trst_printf(", seen by alloc_fail: %llu in probes, %llu elsewhere\n",
