@@ -1003,12 +1003,18 @@ static void region_do_drop(struct region *r, bool from_debugfs)
  *
  * Context: process context, may sleep.  Not from inside an on_drop
  * callback (of any region): that is refused.
- * Return: 0, or -EDEADLK when called from an on_drop callback (nothing is
- * dropped).
+ * Return: 0, -EDEADLK when called from an on_drop callback, or -EINVAL
+ * for a region of a generation set, which only region_gen_advance()
+ * drops (nothing is dropped).
  */
 int region_drop(struct region *r)
 {
 	might_sleep();
+	if (r->gslot) {
+		pr_err("%s('%s'): a generation set's region, refused\n",
+		       __func__, r->name);
+		return -EINVAL;
+	}
 	if (region_in_on_drop()) {
 		pr_err("%s('%s') from an on_drop callback refused\n",
 		       __func__, r->name);
@@ -1404,31 +1410,13 @@ struct region *__region_create(const char *name, const struct region_params *p,
 }
 EXPORT_SYMBOL_NS_GPL(__region_create, TRACEREGION);
 
-/**
- * region_destroy() - free a region and all its memory
- * @r: the region; NULL or an ERR_PTR is ignored
- *
- * The caller must have stopped every user of @r first: no region_alloc(),
- * region_drop() or region_get_stats() call on @r may be in flight or start
- * once this is called (unregister probes and wait for them, e.g. with
- * tracepoint_synchronize_unregister(), stop timers and threads), as with
- * gen_pool_destroy().  Removes the debugfs files (waiting for a debugfs
- * drop in progress), then releases the name, waits for the reserve refill
- * and frees every block.
- *
- * Context: process context, may sleep.  Not from inside an on_drop
- * callback: that is refused with an error message, and @r is kept as an
- * orphan (debugfs drops refused, since its owner believes it gone and may
- * free what its on_drop uses; freed when traceregion unloads).
- */
-void region_destroy(struct region *r)
+/* region_destroy() of any region, a generation set's included. */
+static void region_destroy_one(struct region *r)
 {
-	if (IS_ERR_OR_NULL(r))
-		return;
 	might_sleep();
 	if (region_in_on_drop()) {
-		pr_err("%s('%s') from an on_drop callback refused, region kept as an orphan\n",
-		       __func__, r->name);
+		pr_err("region_destroy('%s') from an on_drop callback refused, region kept as an orphan\n",
+		       r->name);
 		mutex_lock(&region_mutex);
 		WRITE_ONCE(r->orphan, true);
 		mutex_unlock(&region_mutex);
@@ -1459,6 +1447,37 @@ void region_destroy(struct region *r)
 	mutex_unlock(&r->drop_mutex);
 
 	region_free_all(r);
+}
+
+/**
+ * region_destroy() - free a region and all its memory
+ * @r: the region; NULL or an ERR_PTR is ignored
+ *
+ * The caller must have stopped every user of @r first: no region_alloc(),
+ * region_drop() or region_get_stats() call on @r may be in flight or start
+ * once this is called (unregister probes and wait for them, e.g. with
+ * tracepoint_synchronize_unregister(), stop timers and threads), as with
+ * gen_pool_destroy().  Removes the debugfs files (waiting for a debugfs
+ * drop in progress), then releases the name, waits for the reserve refill
+ * and frees every block.
+ *
+ * Context: process context, may sleep.  Not from inside an on_drop
+ * callback: that is refused with an error message, and @r is kept as an
+ * orphan (debugfs drops refused, since its owner believes it gone and may
+ * free what its on_drop uses; freed when traceregion unloads).  A region of
+ * a generation set is refused with an error message: region_gen_destroy()
+ * destroys it.
+ */
+void region_destroy(struct region *r)
+{
+	if (IS_ERR_OR_NULL(r))
+		return;
+	if (r->gslot) {
+		pr_err("%s('%s'): a generation set's region, refused\n",
+		       __func__, r->name);
+		return;
+	}
+	region_destroy_one(r);
 }
 EXPORT_SYMBOL_NS_GPL(region_destroy, TRACEREGION);
 
@@ -1545,7 +1564,7 @@ struct region_gen *__region_gen_create(const char *prefix,
 		r = region_create_in(name, &rp, owner, &g->slot[i]);
 		if (IS_ERR(r)) {
 			while (i--)
-				region_destroy(g->slot[i].r);
+				region_destroy_one(g->slot[i].r);
 			region_gen_put(g);
 			return ERR_CAST(r);
 		}
@@ -1585,7 +1604,7 @@ void region_gen_destroy(struct region_gen *g)
 	/* Hold the set: the last region_destroy() would free it. */
 	refcount_inc(&g->refs);
 	for (i = 0; i < REGION_GEN_SLOTS; i++)
-		region_destroy(g->slot[i].r);
+		region_destroy_one(g->slot[i].r);
 	region_gen_put(g);
 }
 EXPORT_SYMBOL_NS_GPL(region_gen_destroy, TRACEREGION);
@@ -1818,7 +1837,7 @@ static void __exit traceregion_exit(void)
 			break;
 		pr_warn_once("region '%s' still exists at unload, freeing it\n",
 			     r->name);
-		region_destroy(r);
+		region_destroy_one(r);
 	}
 	debugfs_remove_recursive(region_debugfs_root);
 	debugfs_remove_recursive(region_fault_dir);

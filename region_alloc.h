@@ -200,10 +200,12 @@ struct region_gen;
  *	publish what the slot holds, then forget every pointer into it (its
  *	region is dropped when this returns).  Optional.
  * @on_drop: called when a debugfs drop of one of the set's regions fences
- *	it: forget every pointer into that slot.  Read sections may still be
- *	in the slot while this runs; the set waits for them afterwards, before
- *	the blocks are freed.  Without @on_drop, debugfs drops of the set's
- *	regions are refused (-EPERM).
+ *	it: forget every pointer into that slot.  Every read section that got
+ *	memory of the slot has ended by then, and later ones get NULL there
+ *	until the drop is over, so what the slot holds no longer grows; read
+ *	sections may still be reading it, and the set waits for them after
+ *	@on_drop, before the blocks are freed.  Without @on_drop, debugfs
+ *	drops of the set's regions are refused (-EPERM).
  * @priv: passed to @flush and @on_drop
  *
  * @flush and @on_drop run in process context, may sleep, never at the same

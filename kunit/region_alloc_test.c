@@ -1960,6 +1960,14 @@ static void rt_gen_create_params(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
 	KUNIT_EXPECT_EQ(test, g->slot[0].r->reserve_target, default_reserve);
 	KUNIT_EXPECT_EQ(test, region_debugfs_drop(g->slot[0].r), -EPERM);
+	/* The set's regions are the set's to drop and destroy. */
+	KUNIT_EXPECT_EQ(test, region_drop(g->slot[0].r), -EINVAL);
+	region_destroy(g->slot[1].r);
+	mutex_lock(&region_mutex);
+	gone = region_find("rt-gdef-1") != g->slot[1].r;
+	mutex_unlock(&region_mutex);
+	KUNIT_EXPECT_FALSE(test, gone);
+	KUNIT_EXPECT_EQ(test, g->slot[0].r->drops, 0ULL);
 	KUNIT_EXPECT_EQ(test, region_gen_advance(g), 0);
 	KUNIT_EXPECT_EQ(test, region_gen_current(g), 1UL);
 	region_gen_destroy(g);

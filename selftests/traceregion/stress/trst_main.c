@@ -68,10 +68,10 @@
  *    on a closed list is "late", an error, and stays off the list.  The
  *    writer reopens the list once the advance has dropped the slot, before
  *    the slot's next generation can start.  A debugfs drop's on_drop runs
- *    while read sections may still be in the slot and may still publish a
- *    record they got before the fence: it waits for them
- *    (synchronize_rcu()) before it takes the list, and leaves a closed one
- *    closed.  Flush and on_drop never run at the same time (traceregion
+ *    once every read section that could have allocated in the slot has
+ *    ended (the set fences the region and waits a grace period first;
+ *    later ones get NULL there), so nothing is published on the slot's
+ *    list while it takes it; it leaves a closed list closed.  Flush and on_drop never run at the same time (traceregion
  *    serialises them), so their figures are plain counters, read by the
  *    check once the run and the debugfs drops are over.
  *  - trst_mutex serialises run, check and unload.  It is never taken by
@@ -760,10 +760,10 @@ static void trst_gen_flush(struct region_gen *g, unsigned int slot,
 }
 
 /*
- * on_drop of a debugfs drop of trst_gen-<slot>: the fence is up, but read
- * sections may still be in the slot and publish a record they got before
- * it.  Wait for them, then forget the slot's records (checked first: they
- * stay valid until this returns), unless its flush has taken them.
+ * on_drop of a debugfs drop of trst_gen-<slot>: the fence is up and every
+ * read section that got a record of the slot has ended, so the list is
+ * final.  Forget the slot's records (checked first: they stay valid until
+ * this returns), unless its flush has taken them.
  */
 static void trst_gen_on_drop(struct region_gen *g, unsigned int slot,
 			     void *priv)
@@ -771,7 +771,6 @@ static void trst_gen_on_drop(struct region_gen *g, unsigned int slot,
 	struct trst_gen_rec **head = &trst.gen_list[slot];
 	struct trst_gen_rec *list, *old;
 
-	synchronize_rcu();
 	list = READ_ONCE(*head);
 	while (list != &trst_gen_closed) {
 		old = cmpxchg(head, list, NULL);
