@@ -2110,7 +2110,7 @@ static enum hrtimer_restart rt_gen_timer_fn(struct hrtimer *t)
 	rt_gen_read(s, GFP_ATOMIC);
 	if (READ_ONCE(s->stop))
 		return HRTIMER_NORESTART;
-	hrtimer_forward_now(t, us_to_ktime(100));
+	hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
@@ -2133,7 +2133,7 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	hrtimer_setup(&s->timer, rt_gen_timer_fn, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_REL_HARD);
 	ctx->timer = &s->timer;
-	hrtimer_start(&s->timer, us_to_ktime(100), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&s->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 200; i++) {
 		KUNIT_EXPECT_EQ(test, region_gen_advance(s->g), 0);
 		usleep_range(200, 400);
