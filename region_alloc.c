@@ -1010,15 +1010,15 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 int region_drop(struct region *r)
 {
 	might_sleep();
-	if (r->gslot) {
-		pr_err("%s('%s'): a generation set's region, refused\n",
-		       __func__, r->name);
-		return -EINVAL;
-	}
 	if (region_in_on_drop()) {
 		pr_err("%s('%s') from an on_drop callback refused\n",
 		       __func__, r->name);
 		return -EDEADLK;
+	}
+	if (r->gslot) {
+		pr_err("%s('%s'): a generation set's region, refused\n",
+		       __func__, r->name);
+		return -EINVAL;
 	}
 	region_do_drop(r, false);
 	return 0;

@@ -1889,7 +1889,8 @@ static void rt_gen_flush(struct region_gen *g, unsigned int slot,
 	if (!s->try_rules)
 		return;
 	s->advance_in_cb = region_gen_advance(g);
-	s->drop_in_cb = region_drop(s->other);
+	if (s->other)
+		s->drop_in_cb = region_drop(s->other);
 }
 
 static void rt_gen_on_drop(struct region_gen *g, unsigned int slot, void *priv)
