@@ -71,9 +71,10 @@
  *    once every read section that could have allocated in the slot has
  *    ended (the set fences the region and waits a grace period first;
  *    later ones get NULL there), so nothing is published on the slot's
- *    list while it takes it; it leaves a closed list closed.  Flush and on_drop never run at the same time (traceregion
- *    serialises them), so their figures are plain counters, read by the
- *    check once the run and the debugfs drops are over.
+ *    list while it takes it; it leaves a closed list closed.  Flush and
+ *    on_drop never run at the same time (traceregion serialises them), so
+ *    their figures are plain counters, read by the check once the run and
+ *    the debugfs drops are over.
  *  - trst_mutex serialises run, check and unload.  It is never taken by
  *    on_drop or flush nor held by an allocator.
  *  - Teardown of a run: stop flag, kthreads (kthread_stop), timers
