@@ -2135,7 +2135,7 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 		      HRTIMER_MODE_REL_HARD);
 	ctx->timer = &s->timer;
 	hrtimer_start(&s->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 100; i++) {
 		KUNIT_EXPECT_EQ(test, region_gen_advance(s->g), 0);
 		usleep_range(200, 400);
 	}
@@ -2144,7 +2144,7 @@ static void rt_gen_advance_vs_readers(struct kunit *test)
 	ctx->timer = NULL;
 	for (i = 0; i <= n; i++)
 		rt_stop_worker(test, t[i]);
-	KUNIT_EXPECT_EQ(test, s->flushes, 200U);
+	KUNIT_EXPECT_EQ(test, s->flushes, 100U);
 	KUNIT_EXPECT_EQ(test, (long)s->on_drops,
 			atomic_long_read(&s->drops_done));
 	KUNIT_EXPECT_GT(test, s->on_drops, 0U);
