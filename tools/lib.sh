@@ -34,8 +34,11 @@ export TR_CACHE
 tr_apt_updated=
 tr_need() {
 	if [ -n "${2:-}" ] && command -v "$2" >/dev/null; then return 0; fi
-	dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed' &&
-		return 0
+	# Not "dpkg -s | grep -q": grep quits at the match, dpkg dies of
+	# SIGPIPE and, under pipefail, an installed package looked missing.
+	case $(dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null || :) in
+	*"install ok installed"*) return 0 ;;
+	esac
 	echo "tools: installing $1" >&2
 	if [ -z "$tr_apt_updated" ]; then
 		apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
