@@ -32,6 +32,10 @@
  *    vmalloc() is not inside one and may come back after the drop with a
  *    record of the next generation), lets the owner forget its pointers when
  *    the drop came from debugfs, frees the blocks, then lifts the fence.
+ *    The fence is ->fenced, tested by the slow path under the lock, and
+ *    the current blocks unpublished (NULL) under the lock right after it
+ *    is raised: the fast path (region_alloc_inline() in region_alloc.h)
+ *    tests only for NULL, so it has no fence test of its own.
  *  - Every NULL return is counted by cause; nothing here BUG()s on a
  *    caller's mistake.
  *
@@ -111,53 +115,16 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(block_install);
 EXPORT_TRACEPOINT_SYMBOL_GPL(drop);
 EXPORT_TRACEPOINT_SYMBOL_GPL(alloc_fail);
 
-/**
- * struct region_block - one block: a header, then the data handed out
- * @node: link on region->full or region->spare, under region->lock
- * @off: bytes of @data handed out or claimed; grows past
- *	%REGION_MAX_ALLOC once the block is full and then only grows
- * @loff: the same offset, bumped with local ops in per-CPU mode, where only
- *	the CPU whose current block this is touches it
- * @hdr: pads the header to %REGION_BLOCK_HDR bytes
- * @data: the records
- */
-struct region_block {
-	union {
-		struct {
-			struct list_head node;
-			union {
-				atomic_long_t off;
-				local_t loff;
-			};
-		};
-		u8 hdr[REGION_BLOCK_HDR];
-	};
-	u8 data[];
-};
-
 static_assert(sizeof(struct region_block) == REGION_BLOCK_HDR);
-
-/*
- * Per-CPU counters, so that statistics stay off the shared cache lines, and
- * in per-CPU mode this CPU's current block (written under region->lock with
- * interrupts off, on this CPU or by a drop with the fence up).
- */
-struct region_pcpu {
-	struct region_block __rcu *cur;
-	u64 allocs;
-	u64 bytes;
-	u64 fail[REGION_FAIL_NR];
-};
 
 /* Internal verdict of region_install(): the caller must vmalloc a block. */
 #define REGION_NEED_BLOCK	REGION_FAIL_NR
 
 struct region {
-	/* Read on the fast path. */
-	struct region_block __rcu *cur;
+	/* All that the fast path reads: region_alloc_inline(). */
+	struct region_fast fast;
+	/* Raised by a drop: the slow path installs nothing while it is up. */
 	bool fenced;
-	bool percpu;
-	struct region_pcpu __percpu *pcpu;
 
 	/* Written on the slow path only: keep it off the fast path's line. */
 	raw_spinlock_t lock ____cacheline_aligned_in_smp;
@@ -199,6 +166,9 @@ struct region {
 	struct dentry *dir;
 	char name[REGION_NAME_MAX + 1];
 };
+
+/* region_alloc_inline() reads a region through its first member. */
+static_assert(offsetof(struct region, fast) == 0);
 
 /* One region of a generation set, and the set it belongs to. */
 struct region_gen_slot {
@@ -509,49 +479,8 @@ static void region_unlock(struct region *r, unsigned long flags)
 static void *region_fail(struct region *r, size_t size,
 			 enum region_fail_cause cause)
 {
-	this_cpu_inc(r->pcpu->fail[cause]);
+	this_cpu_inc(r->fast.pcpu->fail[cause]);
 	region_trace(alloc_fail, r->name, size, region_fail_names[cause]);
-	return NULL;
-}
-
-/*
- * Carve @n bytes from @b.  The offset only grows: once an add has taken it
- * past REGION_MAX_ALLOC every later add fails too, so a retired block can be
- * bumped by a CPU holding a stale pointer without handing out anything.
- *
- * A block seen full is not added to again.  Only callers that read ->off
- * before another's add took it past the end can still add, at most one add
- * of at most REGION_MAX_ALLOC bytes per context in flight (a task, a soft
- * and a hard IRQ and an NMI per CPU), so ->off stays far below LONG_MAX even
- * with a 32-bit long and cannot wrap round into the block however many
- * calls fail on it (at the cap, say).
- */
-static __always_inline void *region_block_bump(struct region_block *b,
-					       unsigned long n)
-{
-	long end;
-
-	if (unlikely(atomic_long_read(&b->off) > REGION_MAX_ALLOC - (long)n))
-		return NULL;
-	end = atomic_long_add_return(n, &b->off);
-
-	if (likely(end <= REGION_MAX_ALLOC))
-		return b->data + end - n;
-	return NULL;
-}
-
-/* The per-CPU mode twin: only this CPU bumps @b; IRQ/NMI nesting is fine. */
-static __always_inline void *region_block_bump_local(struct region_block *b,
-						     unsigned long n)
-{
-	long end;
-
-	if (unlikely(local_read(&b->loff) > REGION_MAX_ALLOC - (long)n))
-		return NULL;
-	end = local_add_return(n, &b->loff);
-
-	if (likely(end <= REGION_MAX_ALLOC))
-		return b->data + end - n;
 	return NULL;
 }
 
@@ -567,7 +496,7 @@ static long region_block_used(struct region_block *b)
 static struct region_block __rcu **region_slot(struct region *r)
 {
 	lockdep_assert_held(&r->lock);
-	return r->percpu ? &this_cpu_ptr(r->pcpu)->cur : &r->cur;
+	return r->fast.percpu ? &this_cpu_ptr(r->fast.pcpu)->cur : &r->fast.cur;
 }
 
 static bool region_want_refill(struct region *r)
@@ -612,9 +541,8 @@ static void *region_install(struct region *r, unsigned long n,
 	slot = region_slot(r);
 	b = rcu_dereference_protected(*slot, lockdep_is_held(&r->lock));
 	if (b) {
-		p = r->percpu ? region_block_bump_local(b, n) :
-				region_block_bump(b, n);
-		if (p)
+		if (r->fast.percpu ? region_block_bump_local(b, n, &p) :
+				     region_block_bump(b, n, &p))
 			goto out;
 	}
 
@@ -688,13 +616,31 @@ static void region_unreserve(struct region *r, struct region_block *b)
 		region_block_free(r, b);
 }
 
-static noinline void *region_alloc_slow(struct region *r, unsigned long n,
-					gfp_t gfp)
+/**
+ * __region_alloc_slow() - the slow path of region_alloc_inline()
+ * @r: the region
+ * @size: the caller's size, unchecked
+ * @gfp: the caller's gfp
+ *
+ * Called when the fast path found no room (no current block, a full one) or
+ * @size out of range.  Only for region_alloc_inline(); clients call that or
+ * region_alloc().
+ *
+ * Context: as region_alloc().
+ * Return: as region_alloc().
+ */
+void *__region_alloc_slow(struct region *r, size_t size, gfp_t gfp)
 {
 	bool can_block = gfpflags_allow_blocking(gfp);
 	struct region_block *fresh = NULL;
 	unsigned int cause, bit;
+	unsigned long n;
 	void *p;
+
+	might_sleep_if(can_block);
+	if (unlikely(!size || size > REGION_MAX_ALLOC))
+		return region_fail(r, size, REGION_FAIL_TOO_LARGE);
+	n = ALIGN(size, 8);
 
 	/*
 	 * At most two rounds: with a fresh block in hand the second round
@@ -714,8 +660,8 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 			p = region_install(r, n, &fresh, can_block, &cause);
 			/* Counted in the section: a drop's snapshot has it. */
 			if (p) {
-				this_cpu_inc(r->pcpu->allocs);
-				this_cpu_add(r->pcpu->bytes, n);
+				this_cpu_inc(r->fast.pcpu->allocs);
+				this_cpu_add(r->fast.pcpu->bytes, n);
 			}
 			region_ctx_exit(REGION_GUARD_SLOW, bit);
 		} else {
@@ -742,6 +688,7 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
 		region_fail(r, n, cause);
 	return p;
 }
+EXPORT_SYMBOL_NS_GPL(__region_alloc_slow, TRACEREGION);
 
 /**
  * region_alloc() - allocate zeroed memory from a region
@@ -766,48 +713,7 @@ static noinline void *region_alloc_slow(struct region *r, unsigned long n,
  */
 void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 {
-	struct region_block *b;
-	unsigned long n;
-	void *p = NULL;
-
-	might_sleep_if(gfpflags_allow_blocking(gfp));
-
-	if (unlikely(!size || size > REGION_MAX_ALLOC))
-		return region_fail(r, size, REGION_FAIL_TOO_LARGE);
-	n = ALIGN(size, 8);
-
-	/*
-	 * A preempt-disabled section is an RCU reader: region_drop() raises
-	 * ->fenced and unpublishes the current blocks, then synchronize_rcu().
-	 * A caller that loaded a block here is waited for before blocks are
-	 * freed, and one that starts later finds no block or the fence.
-	 * (Cheaper than rcu_read_lock(), which is out of line with
-	 * PREEMPT_RCU.)  In per-CPU mode it also pins this CPU's block.
-	 */
-	preempt_disable();
-	if (r->percpu) {
-		b = rcu_dereference_sched(this_cpu_ptr(r->pcpu)->cur);
-		if (likely(b && !READ_ONCE(r->fenced)))
-			p = region_block_bump_local(b, n);
-	} else {
-		b = rcu_dereference_sched(r->cur);
-		if (likely(b && !READ_ONCE(r->fenced)))
-			p = region_block_bump(b, n);
-	}
-	/*
-	 * Counted inside the RCU reader, so the bytes_at_drop snapshot that
-	 * region_drop() takes after its grace period includes every record
-	 * of the blocks it frees.
-	 */
-	if (likely(p)) {
-		this_cpu_inc(r->pcpu->allocs);
-		this_cpu_add(r->pcpu->bytes, n);
-	}
-	preempt_enable();
-
-	if (unlikely(!p))
-		return region_alloc_slow(r, n, gfp);
-	return p;
+	return __region_alloc_fast(r, size, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION);
 
@@ -849,7 +755,7 @@ static u64 region_sum_bytes(struct region *r)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(r->pcpu, cpu)->bytes);
+		sum += READ_ONCE(per_cpu_ptr(r->fast.pcpu, cpu)->bytes);
 	return sum;
 }
 
@@ -874,12 +780,12 @@ static void region_take_current(struct region *r, struct list_head *list)
 	struct region_block *b;
 	int cpu;
 
-	b = rcu_dereference_protected(r->cur, true);
-	RCU_INIT_POINTER(r->cur, NULL);
+	b = rcu_dereference_protected(r->fast.cur, true);
+	RCU_INIT_POINTER(r->fast.cur, NULL);
 	if (b)
 		list_add(&b->node, list);
 	for_each_possible_cpu(cpu) {
-		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
+		struct region_pcpu *pc = per_cpu_ptr(r->fast.pcpu, cpu);
 
 		b = rcu_dereference_protected(pc->cur, true);
 		RCU_INIT_POINTER(pc->cur, NULL);
@@ -914,11 +820,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 
 	mutex_lock(&r->drop_mutex);
 	/*
-	 * Unpublish the current block(s) before the grace period, not after:
-	 * a fast path that starts once synchronize_rcu() has returned could
-	 * load a block freed below and test ->fenced only after the fence is
-	 * lifted again.  The fence goes up first, so that no slow path
-	 * installs a block in between.
+	 * Unpublish the current block(s) before the grace period: the fast
+	 * path has no fence test, so from here on it finds NULL and takes
+	 * the slow path, which refuses under the fence; a fast path that
+	 * loaded a block before this is an RCU reader the grace period
+	 * waits for.  The fence goes up first, so that no slow path installs
+	 * a block in between (it tests ->fenced under the lock).
 	 */
 	WRITE_ONCE(r->fenced, true);
 	region_lock(r, &flags);
@@ -1056,7 +963,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	smp_rmb();
 	region_test_stats_hook(r);
 	for_each_possible_cpu(cpu) {
-		struct region_pcpu *pc = per_cpu_ptr(r->pcpu, cpu);
+		struct region_pcpu *pc = per_cpu_ptr(r->fast.pcpu, cpu);
 
 		st->allocs += READ_ONCE(pc->allocs);
 		st->bytes_alloc += READ_ONCE(pc->bytes);
@@ -1080,11 +987,11 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	 * lockdep hook a probe could be attached to, as in the slow path).
 	 */
 	preempt_disable_notrace();
-	b = rcu_dereference_sched(r->cur);
+	b = rcu_dereference_sched(r->fast.cur);
 	if (b)
 		st->bytes_free = REGION_MAX_ALLOC - region_block_used(b);
 	for_each_possible_cpu(cpu) {
-		b = rcu_dereference_sched(per_cpu_ptr(r->pcpu, cpu)->cur);
+		b = rcu_dereference_sched(per_cpu_ptr(r->fast.pcpu, cpu)->cur);
 		if (b)
 			st->bytes_free += REGION_MAX_ALLOC - region_block_used(b);
 	}
@@ -1137,7 +1044,7 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 	seq_printf(m, "reserve_target: %u\n", r->reserve_target);
 	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
 	seq_printf(m, "orphan: %s\n", READ_ONCE(r->orphan) ? "yes" : "no");
-	seq_printf(m, "mode: %s\n", r->percpu ? "percpu" : "shared");
+	seq_printf(m, "mode: %s\n", r->fast.percpu ? "percpu" : "shared");
 	if (r->gslot) {
 		unsigned long gen = region_gen_current(r->gslot->g);
 
@@ -1304,7 +1211,7 @@ static void region_free_all(struct region *r)
 		region_block_free(r, b);
 	if (r->gslot)
 		region_gen_put(r->gslot->g);
-	free_percpu(r->pcpu);
+	free_percpu(r->fast.pcpu);
 	kfree(r);
 }
 
@@ -1335,8 +1242,8 @@ static struct region *region_create_in(const char *name,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	r->pcpu = alloc_percpu(struct region_pcpu);
-	if (!r->pcpu) {
+	r->fast.pcpu = alloc_percpu(struct region_pcpu);
+	if (!r->fast.pcpu) {
 		kfree(r);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -1353,7 +1260,7 @@ static struct region *region_create_in(const char *name,
 	atomic_long_set(&r->vmalloc_fails, 0);
 	r->max_blocks = cap;
 	r->reserve_target = p->reserve_blocks;
-	r->percpu = p->flags & REGION_F_PERCPU;
+	r->fast.percpu = p->flags & REGION_F_PERCPU;
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;
 	r->owner = owner;

@@ -14,9 +14,18 @@
 #define _TRACEREGION_REGION_ALLOC_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sizes.h>
+
+#include <asm/local.h>
 
 #include "region_compat.h"
 
@@ -151,6 +160,204 @@ struct region_stats {
 	u64 failures;
 	u64 drops;
 };
+
+/*
+ * The fast path, inline in the caller
+ *
+ * region_alloc_inline() is the whole of region_alloc() except its slow path:
+ * it reads the few fields below directly, so a client that calls it
+ * compiles them in.  Their layout is the module's ABI: a client that inlines
+ * the fast path is built against this header as the traceregion.ko it
+ * loads with was (the structures are part of __region_alloc_slow()'s and
+ * region_alloc()'s modversions CRC, so a kernel with CONFIG_MODVERSIONS
+ * refuses a mismatched client).  Clients that would rather not depend on
+ * the layout call region_alloc(), which is the same code out of line.
+ * Nothing here may be written by a client.
+ */
+
+/**
+ * struct region_block - one block: a header, then the records
+ * @node: link on the region's full or spare list, under its lock
+ * @off: bytes of @data handed out or claimed; grows past
+ *	%REGION_MAX_ALLOC once the block is full and then only grows
+ * @loff: the same offset, bumped with local ops in per-CPU mode, where only
+ *	the CPU whose current block this is touches it
+ * @hdr: pads the header to %REGION_BLOCK_HDR bytes
+ * @data: the records
+ */
+struct region_block {
+	union {
+		struct {
+			struct list_head node;
+			union {
+				atomic_long_t off;
+				local_t loff;
+			};
+		};
+		u8 hdr[REGION_BLOCK_HDR];
+	};
+	u8 data[];
+};
+
+/**
+ * struct region_pcpu - a region's per-CPU part
+ * @cur: per-CPU mode: this CPU's current block (written under the region's
+ *	lock with interrupts off, on this CPU or by a drop with the fence up)
+ * @allocs: successful allocations on this CPU
+ * @bytes: bytes they handed out
+ * @fail: failed allocations on this CPU, by &enum region_fail_cause
+ *
+ * The counters are per CPU so that statistics stay off shared cache lines.
+ */
+struct region_pcpu {
+	struct region_block __rcu *cur;
+	u64 allocs;
+	u64 bytes;
+	u64 fail[REGION_FAIL_NR];
+};
+
+/**
+ * struct region_fast - what the fast path reads: the head of a region
+ * @cur: shared mode: the current block, or NULL (none yet, or a drop has
+ *	unpublished it)
+ * @pcpu: the per-CPU part
+ * @percpu: the region is in per-CPU mode (%REGION_F_PERCPU); fixed
+ */
+struct region_fast {
+	struct region_block __rcu *cur;
+	struct region_pcpu __percpu *pcpu;
+	bool percpu;
+};
+
+/*
+ * Carve @n bytes from @b into *@p.  The offset only grows: once an add has
+ * taken it past REGION_MAX_ALLOC every later add fails too, so a retired
+ * block can be bumped by a CPU holding a stale pointer without handing out
+ * anything.
+ *
+ * A block seen full is not added to again.  Only callers that read ->off
+ * before another's add took it past the end can still add, at most one add
+ * of at most REGION_MAX_ALLOC bytes per context in flight (a task, a soft
+ * and a hard IRQ and an NMI per CPU), so ->off stays far below LONG_MAX even
+ * with a 32-bit long and cannot wrap round into the block however many
+ * calls fail on it (at the cap, say).
+ *
+ * (A bool and an out parameter, not a pointer or NULL: the kernel is built
+ * with -fno-delete-null-pointer-checks, so a caller would test the pointer
+ * again.)
+ */
+static __always_inline bool region_block_bump(struct region_block *b,
+					      unsigned long n, void **p)
+{
+	long end;
+
+	if (unlikely(atomic_long_read(&b->off) > REGION_MAX_ALLOC - (long)n))
+		return false;
+	end = atomic_long_add_return(n, &b->off);
+	if (unlikely(end > REGION_MAX_ALLOC))
+		return false;
+	*p = b->data + end - n;
+	return true;
+}
+
+/* The per-CPU mode twin: only this CPU bumps @b; IRQ/NMI nesting is fine. */
+static __always_inline bool region_block_bump_local(struct region_block *b,
+						    unsigned long n, void **p)
+{
+	long end;
+
+	if (unlikely(local_read(&b->loff) > REGION_MAX_ALLOC - (long)n))
+		return false;
+	end = local_add_return(n, &b->loff);
+	if (unlikely(end > REGION_MAX_ALLOC))
+		return false;
+	*p = b->data + end - n;
+	return true;
+}
+
+void *__region_alloc_slow(struct region *r, size_t size, gfp_t gfp);
+
+/*
+ * The fast path of region_alloc() and region_alloc_inline(), with the size
+ * checked at run time (for a constant size the check folds away).
+ *
+ * It needs no fence test: a drop unpublishes the current blocks (NULL)
+ * before its grace period, so a caller that loads a block here is inside
+ * this preempt-disabled section, the RCU reader the drop waits for before
+ * it frees the block, and a caller that loads NULL takes the slow path,
+ * which refuses while the drop is in progress.
+ */
+static __always_inline void *__region_alloc_fast(struct region *r,
+						 size_t size, gfp_t gfp)
+{
+	struct region_fast *f = (struct region_fast *)r;
+	struct region_pcpu __percpu *pc = f->pcpu;
+	struct region_block *b;
+	unsigned long n;
+	void *p;
+	bool ok;
+
+	/*
+	 * The debug check here, so that it catches a blocking gfp in atomic
+	 * context even when the fast path succeeds; the slow path, which may
+	 * sleep, always makes it (without the debug option might_sleep() is a
+	 * voluntary preemption point, which the fast path does not need).
+	 */
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		might_sleep_if(gfpflags_allow_blocking(gfp));
+	/* The slow path counts the failure. */
+	if (unlikely(size - 1 >= REGION_MAX_ALLOC))
+		return __region_alloc_slow(r, size, gfp);
+	n = ALIGN(size, 8);
+
+	/*
+	 * A preempt-disabled section is an RCU reader (cheaper than
+	 * rcu_read_lock(), which is out of line with PREEMPT_RCU).  In per-CPU
+	 * mode it also pins this CPU's block.  The statistics are counted
+	 * inside it, so a drop's snapshot after its grace period has every
+	 * record of the blocks it frees.
+	 */
+	preempt_disable();
+	if (f->percpu) {
+		b = rcu_dereference_sched(this_cpu_ptr(pc)->cur);
+		ok = b && region_block_bump_local(b, n, &p);
+	} else {
+		b = rcu_dereference_sched(f->cur);
+		ok = b && region_block_bump(b, n, &p);
+	}
+	if (likely(ok)) {
+		this_cpu_inc(pc->allocs);
+		this_cpu_add(pc->bytes, n);
+	}
+	preempt_enable();
+
+	if (unlikely(!ok))
+		return __region_alloc_slow(r, size, gfp);
+	return p;
+}
+
+/**
+ * region_alloc_inline() - region_alloc(), its fast path inline
+ * @r: the region
+ * @size: bytes wanted, 1 to %REGION_MAX_ALLOC (checked at compile time when
+ *	it is a constant); rounded up to 8
+ * @gfp: as for region_alloc()
+ *
+ * The same allocation as region_alloc(), with the same rules, figures and
+ * failures; only the call is saved (see "The fast path, inline in the
+ * caller" above for what that costs in ABI).
+ *
+ * Context: as region_alloc().
+ * Return: as region_alloc().
+ */
+static __always_inline void *region_alloc_inline(struct region *r, size_t size,
+						 gfp_t gfp)
+{
+	if (__builtin_constant_p(size))
+		BUILD_BUG_ON_MSG(!size || size > REGION_MAX_ALLOC,
+				 "region_alloc_inline: size out of range");
+	return __region_alloc_fast(r, size, gfp);
+}
 
 struct region *__region_create(const char *name, const struct region_params *p,
 			       struct module *owner);

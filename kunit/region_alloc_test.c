@@ -229,11 +229,11 @@ static unsigned int rt_currents(struct region *r, struct region_block **cur)
 	unsigned int n = 0;
 	int cpu;
 
-	b = rcu_dereference_protected(r->cur, lockdep_is_held(&r->lock));
+	b = rcu_dereference_protected(r->fast.cur, lockdep_is_held(&r->lock));
 	if (b)
 		cur[n++] = b;
 	for_each_possible_cpu(cpu) {
-		b = rcu_dereference_protected(per_cpu_ptr(r->pcpu, cpu)->cur,
+		b = rcu_dereference_protected(per_cpu_ptr(r->fast.pcpu, cpu)->cur,
 					      lockdep_is_held(&r->lock));
 		if (b)
 			cur[n++] = b;
@@ -244,7 +244,7 @@ static unsigned int rt_currents(struct region *r, struct region_block **cur)
 static struct region_block *rt_cur(struct region *r)
 {
 	/* Only for a quiet region, or values that are just printed. */
-	return rcu_dereference_protected(r->cur, true);
+	return rcu_dereference_protected(r->fast.cur, true);
 }
 
 /* For a case that destroys a region itself. */
@@ -308,7 +308,7 @@ static void rt_check(struct kunit *test, struct region *r)
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 
 	KUNIT_EXPECT_EQ(test, nfull + ncur, in_use);
-	if (!r->percpu)
+	if (!r->fast.percpu)
 		KUNIT_EXPECT_LE(test, ncur, 1UL);
 	KUNIT_EXPECT_EQ(test, nspare, spare);
 	KUNIT_EXPECT_EQ(test, total, in_use + spare);
@@ -1102,16 +1102,16 @@ static void rt_drop_vs_fastpath_percpu(struct kunit *test)
 /* The current block this CPU bumps; interrupts off, or a quiet region. */
 static struct region_block *rt_this_cur(struct region *r)
 {
-	if (r->percpu)
-		return rcu_dereference_protected(this_cpu_ptr(r->pcpu)->cur,
+	if (r->fast.percpu)
+		return rcu_dereference_protected(this_cpu_ptr(r->fast.pcpu)->cur,
 						 true);
-	return rcu_dereference_protected(r->cur, true);
+	return rcu_dereference_protected(r->fast.cur, true);
 }
 
 /* Set the offset of @b as the mode's bump reads it. */
 static void rt_set_off(struct region *r, struct region_block *b, long off)
 {
-	if (r->percpu)
+	if (r->fast.percpu)
 		local_set(&b->loff, off);
 	else
 		atomic_long_set(&b->off, off);

@@ -378,6 +378,59 @@ out:
 
 /* ---- too_large ---- */
 
+/* Sizes the compiler cannot see: region_alloc_inline()'s run-time check. */
+static size_t tc_bad_sizes[] = { REGION_MAX_ALLOC + 1, 0, SIZE_MAX };
+
+/*
+ * region_alloc_inline(), the fast path compiled in here: the same memory,
+ * figures and failures as region_alloc(), before and after a drop (which
+ * leaves no current block: the inline path must take the slow path).
+ */
+static void tc_inline(void)
+{
+	struct region_stats st;
+	struct region *r;
+	u8 *p = NULL, *q;
+	int i, bad = 0;
+
+	r = tc_create("trt_inline", 0, 1);
+	if (!r)
+		return;
+	for (i = 0; i < 100; i++) {
+		p = region_alloc_inline(r, 24, GFP_KERNEL);
+		if (!p || !IS_ALIGNED((unsigned long)p, 8) || memchr_inv(p, 0, 24))
+			bad++;
+		else
+			memset(p, 0xa5, 24);
+	}
+	TC_CHECK(!bad, "%d of 100 inline allocations NULL, misaligned or dirty",
+		 bad);
+	q = region_alloc(r, 24, GFP_ATOMIC);
+	/* One CPU's block in per-CPU mode: only shared mode is contiguous. */
+	TC_CHECK(q && (tc_flags || q == p + 24),
+		 "region_alloc() after the inline ones: %s",
+		 q ? "not right after the last one" : "NULL");
+	for (i = 0; i < ARRAY_SIZE(tc_bad_sizes); i++)
+		TC_CHECK(!region_alloc_inline(r, READ_ONCE(tc_bad_sizes[i]),
+					      GFP_ATOMIC),
+			 "inline size %zu succeeded", tc_bad_sizes[i]);
+	region_get_stats(r, &st);
+	TC_CHECK(st.allocs == 101 && st.bytes_alloc == 101 * 24 &&
+		 st.fail[REGION_FAIL_TOO_LARGE] == 3 && st.failures == 3,
+		 "allocs %llu bytes %llu too_large %llu failures %llu",
+		 st.allocs, st.bytes_alloc, st.fail[REGION_FAIL_TOO_LARGE],
+		 st.failures);
+	TC_CHECK(!region_drop(r), "drop");
+	p = region_alloc_inline(r, 8, GFP_ATOMIC);
+	TC_CHECK(p && !memchr_inv(p, 0, 8), "inline allocation after the drop");
+	region_get_stats(r, &st);
+	TC_CHECK(st.allocs == 102 && st.bytes_live == 8 && st.blocks_held == 1,
+		 "after the drop: allocs %llu live %llu blocks %llu", st.allocs,
+		 st.bytes_live, st.blocks_held);
+	tc_check_identities(r, "inline");
+	region_destroy(r);
+}
+
 static void tc_too_large(void)
 {
 	struct region_stats st;
@@ -1461,6 +1514,7 @@ TC_PERCPU(tc_cap)
 TC_PERCPU(tc_no_reserve)
 TC_PERCPU(tc_contexts)
 TC_PERCPU(tc_contention)
+TC_PERCPU(tc_inline)
 
 static void tc_flags_invalid(void)
 {
@@ -1485,6 +1539,7 @@ static const struct {
 	{ "align_zero",		tc_align_zero },
 	{ "no_overlap",		tc_no_overlap },
 	{ "too_large",		tc_too_large },
+	{ "inline",		tc_inline },
 	{ "cap",		tc_cap },
 	{ "no_reserve",		tc_no_reserve },
 	{ "contexts",		tc_contexts },
@@ -1495,6 +1550,7 @@ static const struct {
 	{ "no_reserve_percpu",	tc_no_reserve_percpu },
 	{ "contexts_percpu",	tc_contexts_percpu },
 	{ "contention_percpu",	tc_contention_percpu },
+	{ "inline_percpu",	tc_inline_percpu },
 	{ "flags_invalid",	tc_flags_invalid },
 	{ "recycle",		tc_recycle },
 	{ "load_start",		tc_load_start,			true },

@@ -19,6 +19,8 @@
 
 /* Nothing sleeps "wrongly" in user space. */
 #define might_sleep()		do { } while (0)
+/* No kernel config here: every option off. */
+#define IS_ENABLED(option)	0
 #define might_sleep_if(c)	do { (void)(c); } while (0)
 
 #ifndef pr_fmt
