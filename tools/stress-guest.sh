@@ -53,6 +53,10 @@ if [ -d $F ] && [ "${FAULT_PCT:-0}" -gt 0 ]; then
 	faults=1
 fi
 
+# The re-entry probes are armed before the host's NMIs start and disarmed
+# after they stop: under TCG an NMI that ran through code being patched
+# (the host's NMIs take nmi_reason_lock, a probed lock) has jumped to 0.
+echo 1 >$D/arm || exit 1
 echo STRESS-NMI-ON
 # debugfs drops of every region meanwhile, the generation set's included,
 # as an operator would do them.
@@ -75,6 +79,9 @@ touch /tmp/stress-stop
 wait
 echo STRESS-NMI-OFF
 echo "stress: ran $((end - start)) s, run status $rc, $(cat /tmp/stress-debugfs-drops) debugfs drops written"
+# The host's last NMIs land before the probes are disarmed.
+sleep 1
+echo 1 >$D/disarm || rc=1
 
 check=check
 [ "${NMI:-0}" = 1 ] && check="$check nmi"
@@ -88,8 +95,6 @@ n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' /tmp/stress-result)
 echo "TAP version 13"
 grep -v '^1\.\.' /tmp/stress-result
 grep -q '^not ok' /tmp/stress-result && rc=1
-# Let the host's last NMIs land while the handler is still registered.
-sleep 1
 n=$((${n:-0} + 1))
 what="modules unloaded, no kmemleak report"
 [ "${KMEMLEAK:-1}" != 0 ] || what="modules unloaded"

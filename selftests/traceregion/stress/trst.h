@@ -80,6 +80,7 @@ bool trst_gen_intact(const struct trst_gen_rec *rec, size_t size, u64 tag,
 /* trst_reentry.c: arm before the allocators start, disarm after they stop. */
 void trst_reentry_arm(struct region * const *r, struct region_gen *g);
 void trst_reentry_disarm(void);
+void trst_reentry_on(bool on);
 void trst_reentry_sum(int ri, struct trst_count *sum);
 void trst_reentry_check(void);
 

@@ -39,6 +39,16 @@
  * .../result.  With a fault-injection kernel, user space fails a share of
  * block allocations through /sys/kernel/debug/fail_traceregion meanwhile.
  *
+ * Arming and disarming the re-entry probes live-patches the kernel's
+ * hottest code (the lock functions, lockdep's tracepoints), and under qemu
+ * TCG an NMI that runs through code being patched has jumped to address 0
+ * (the host's NMIs take nmi_reason_lock on their way to the NMI_UNKNOWN
+ * handler).  So user space may split a run in three: writing to "arm"
+ * creates the regions and the set and arms the probes, "run" then runs
+ * (without arming or disarming), and "disarm" disarms; the host injects
+ * NMIs only between the two (tools/stress-guest.sh).  A "run" without
+ * "arm" first does all three itself, and "check" disarms what is armed.
+ *
  * Context and locking rules:
  *  - Counters: trst_pcpu[cpu].c[ctx][target] is written only by context
  *    ctx on that CPU, and no context nests in itself (kthreads are bound,
@@ -174,6 +184,8 @@ static struct {
 	struct region_gen *gen;
 	struct tracepoint *tp;
 	bool tp_registered;
+	/* "arm" done, no run yet: the next run neither arms nor disarms. */
+	bool armed_apart;
 	bool running;
 	bool quiesce;
 	unsigned int seconds;
@@ -297,7 +309,7 @@ static void *trst_alloc(struct trst_pcpu *pc, enum trst_ctx ctx, int ri,
 	u8 *p;
 
 	p = trst_count(&pc->c[ctx][ri], size,
-		       region_alloc(trst.r[ri], size, gfp));
+		       region_alloc_inline(trst.r[ri], size, gfp));
 	if (!p)
 		return NULL;
 	if ((unsigned long)p & 7)
@@ -914,30 +926,42 @@ static void trst_stop(void)
 		tracepoint_synchronize_unregister();
 		trst.tp_registered = false;
 	}
-	trst_reentry_disarm();
-	/* The NMI handler and the timers test ->running: wait for them. */
+	trst_reentry_on(false);
+	/*
+	 * The NMI handler, the timers and the re-entry probes test ->running
+	 * or their own flag with preemption off: wait for them.
+	 */
 	synchronize_rcu();
 }
 
-static int trst_start(void)
+/* "arm": the regions and the set, and the re-entry probes on them. */
+static int trst_arm(void)
 {
-	struct task_struct *t;
-	unsigned int cpu;
 	int err;
 
 	trst_reset_counters();
 	err = trst_create_regions();
 	if (err)
 		return err;
-	WRITE_ONCE(trst.running, true);
+	/* Before the kthreads and timers: see trst_reentry_arm(). */
+	trst_reentry_arm(trst.r, trst.gen);
+	return 0;
+}
 
+/* Every allocator but the re-entry probes, which are armed already. */
+static int trst_start(void)
+{
+	struct task_struct *t;
+	unsigned int cpu;
+	int err;
+
+	WRITE_ONCE(trst.running, true);
+	trst_reentry_on(true);
 	err = tracepoint_probe_register(trst.tp,
 					(void *)trst_probe_sched_switch, NULL);
 	if (err)
 		goto fail;
 	trst.tp_registered = true;
-	/* Before the kthreads and timers: see trst_reentry_arm(). */
-	trst_reentry_arm(trst.r, trst.gen);
 	for_each_online_cpu(cpu) {
 		t = tr_kthread_on_cpu(trst_thread, (void *)(unsigned long)cpu,
 				      cpu, "trst/%u");
@@ -952,18 +976,29 @@ static int trst_start(void)
 	return 0;
 fail:
 	trst_stop();
+	trst_reentry_disarm();
 	trst_destroy_regions();
 	return err;
 }
 
-/* The writer: drops while the others allocate, for @seconds. */
+/*
+ * The writer: drops while the others allocate, for @seconds.  Arms the
+ * re-entry probes first and disarms them after, unless "arm" did.
+ */
 static int trst_run(unsigned int seconds)
 {
+	bool own_arm = !trst.armed_apart;
 	unsigned long end;
 	u64 rng = get_random_u64() | 1;
 	unsigned int n = 0;
 	int err;
 
+	trst.armed_apart = false;
+	if (own_arm) {
+		err = trst_arm();
+		if (err)
+			return err;
+	}
 	err = trst_start();
 	if (err)
 		return err;
@@ -980,6 +1015,8 @@ static int trst_run(unsigned int seconds)
 		trst_gen_advance();
 	}
 	trst_stop();
+	if (own_arm)
+		trst_reentry_disarm();
 	/* Every record published is flushed (or was forgotten by on_drop). */
 	trst_gen_advance();
 	return signal_pending(current) ? -EINTR : 0;
@@ -1336,7 +1373,7 @@ static ssize_t trst_run_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	if (!mutex_trylock(&trst_mutex))
 		return -EBUSY;
-	if (trst.r[0])
+	if (trst.r[0] && !trst.armed_apart)
 		err = -EBUSY;	/* a run not checked yet */
 	else
 		err = trst_run(seconds);
@@ -1348,6 +1385,47 @@ static const struct file_operations trst_run_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
 	.write	= trst_run_write,
+	.llseek	= noop_llseek,
+};
+
+/* "arm": any write; before "run", which then leaves the probes armed. */
+static ssize_t trst_arm_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	int err;
+
+	mutex_lock(&trst_mutex);
+	if (trst.r[0]) {
+		err = -EBUSY;	/* armed already, or a run not checked yet */
+	} else {
+		err = trst_arm();
+		trst.armed_apart = !err;
+	}
+	mutex_unlock(&trst_mutex);
+	return err ? err : count;
+}
+
+static const struct file_operations trst_arm_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= trst_arm_write,
+	.llseek	= noop_llseek,
+};
+
+/* "disarm": any write; after "run" (or instead of it). */
+static ssize_t trst_disarm_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	mutex_lock(&trst_mutex);
+	trst_reentry_disarm();
+	mutex_unlock(&trst_mutex);
+	return count;
+}
+
+static const struct file_operations trst_disarm_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= trst_disarm_write,
 	.llseek	= noop_llseek,
 };
 
@@ -1380,6 +1458,13 @@ static ssize_t trst_check_write(struct file *file, const char __user *ubuf,
 	}
 
 	mutex_lock(&trst_mutex);
+	/* Disarmed before the check, which drops and destroys the regions. */
+	trst_reentry_disarm();
+	if (trst.armed_apart) {
+		/* Armed, never run: nothing to check. */
+		trst_destroy_regions();
+		trst.armed_apart = false;
+	}
 	if (trst.r[0])
 		trst_check(want_nmi, injected);
 	else
@@ -1441,7 +1526,9 @@ static int __init trst_init(void)
 	if (err)
 		return err;
 	trst_dir = debugfs_create_dir("traceregion_stress", NULL);
+	debugfs_create_file("arm", 0200, trst_dir, NULL, &trst_arm_fops);
 	debugfs_create_file("run", 0200, trst_dir, NULL, &trst_run_fops);
+	debugfs_create_file("disarm", 0200, trst_dir, NULL, &trst_disarm_fops);
 	debugfs_create_file("check", 0200, trst_dir, NULL, &trst_check_fops);
 	debugfs_create_file("result", 0400, trst_dir, NULL, &trst_result_fops);
 	return 0;
@@ -1450,7 +1537,11 @@ static int __init trst_init(void)
 static void __exit trst_exit(void)
 {
 	debugfs_remove_recursive(trst_dir);
-	/* A run is over when its write returns; only unchecked regions remain. */
+	/*
+	 * A run is over when its write returns; only armed probes and
+	 * unchecked regions remain.
+	 */
+	trst_reentry_disarm();
 	trst_destroy_regions();
 	unregister_nmi_handler(NMI_UNKNOWN, "traceregion_stress");
 }

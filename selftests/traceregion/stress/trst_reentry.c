@@ -45,15 +45,19 @@
  *    own allocation runs through probed functions.  The per-CPU counters
  *    change with this_cpu ops, single instructions on x86, which a nesting
  *    probe cannot tear.
- *  - Arming and disarming run under the stress's trst_mutex (the run
- *    write): armed once the regions exist and before the stress's kthreads
- *    and timers start, disarmed after they stopped and before the check,
- *    which drops and destroys the regions.  unregister_kprobes() and
- *    unregister_ftrace_function() wait for the handlers in flight,
- *    tracepoint_synchronize_unregister() for the probes.  Under TCG,
- *    live-patching a hot function while other CPUs run through it has
- *    been seen to flake (tools/run-selftests): hence no arming while the
- *    stress runs.
+ *  - Arming and disarming run under the stress's trst_mutex (the "arm",
+ *    "run", "disarm" and "check" writes): armed once the regions exist and
+ *    before the stress's kthreads and timers start, disarmed after they
+ *    stopped and before the check, which drops and destroys the regions.
+ *    The probes allocate only while the stress runs (trre.on, cleared
+ *    before the stress's last grace period and flush).
+ *    unregister_kprobes() and unregister_ftrace_function() wait for the
+ *    handlers in flight, tracepoint_synchronize_unregister() for the
+ *    probes.  Under TCG, live-patching a hot function while other CPUs
+ *    run through it has been seen to flake (tools/run-selftests), and an
+ *    NMI that ran through a function being patched has jumped to 0: hence
+ *    no arming while the stress runs, and the host's NMIs only between
+ *    "arm" and "disarm" (tools/stress-guest.sh).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -412,23 +416,44 @@ static int trre_arm_ftrace(struct trre_site *s)
 	return err;
 }
 
+/*
+ * Whether ftrace can trace @name, so that a kprobe on it goes through ftrace:
+ * a filter that matches nothing is refused, and setting one patches no code.
+ */
+static bool trre_traceable(const char *name)
+{
+	/* Never registered; arming runs under trst_mutex. */
+	static struct ftrace_ops ops;
+	char buf[64];
+	int err;
+
+	strscpy(buf, name, sizeof(buf));
+	err = ftrace_set_filter(&ops, buf, strlen(buf), 1);
+	trre_ftrace_free_filter(&ops);
+	return !err;
+}
+
 static int trre_arm_one(struct trre_site *s)
 {
 	int err;
 
 	switch (s->kind) {
 	case TRRE_KPROBE:
-		memset(&s->kp, 0, sizeof(s->kp));
-		s->kp.symbol_name = s->name;
-		s->kp.pre_handler = trre_kprobe_pre;
-		err = register_kprobe(&s->kp);
 		/*
 		 * Only a kprobe through ftrace counts a hit that nests in a
 		 * running kprobe as missed.  An int3 kprobe hit by an NMI
 		 * (our NMI allocations reach the list helpers and
 		 * irq_work_queue()) while its CPU single-steps another one is
-		 * "Unrecoverable kprobe detected", a BUG(): not armed.
+		 * "Unrecoverable kprobe detected", a BUG(): not armed, not
+		 * even for a moment (registering one to find out, as this
+		 * did, once crashed a guest in a tick under TCG).
 		 */
+		if (!trre_traceable(s->name))
+			return -EOPNOTSUPP;
+		memset(&s->kp, 0, sizeof(s->kp));
+		s->kp.symbol_name = s->name;
+		s->kp.pre_handler = trre_kprobe_pre;
+		err = register_kprobe(&s->kp);
 		if (!err && !kprobe_ftrace(&s->kp)) {
 			unregister_kprobe(&s->kp);
 			err = -EOPNOTSUPP;
@@ -457,7 +482,9 @@ static void trre_reset_counters(void)
  * @g: the stress's generation set, which they allocate from too
  *
  * Called with the regions created and before the stress's allocators
- * start.  Sites that cannot be armed are reported by trst_reentry_check().
+ * start; the probes allocate only between trst_reentry_on(true) and
+ * trst_reentry_on(false).  Sites that cannot be armed are reported by
+ * trst_reentry_check().
  */
 void trst_reentry_arm(struct region * const *r, struct region_gen *g)
 {
@@ -476,7 +503,6 @@ void trst_reentry_arm(struct region * const *r, struct region_gen *g)
 		trre.r[ri] = r[ri];
 	trre.g = g;
 	for_each_kernel_tracepoint(trre_find_tracepoint, NULL);
-	WRITE_ONCE(trre.on, true);
 	trre.armed = true;
 	for (i = 0; i < TRRE_NR_SITES; i++) {
 		struct trre_site *s = &trre_sites[i];
@@ -487,6 +513,19 @@ void trst_reentry_arm(struct region * const *r, struct region_gen *g)
 			pr_info("reentry: %s %s not armed (%d)\n",
 				trre_kind_names[s->kind], s->name, s->err);
 	}
+}
+
+/**
+ * trst_reentry_on() - let the armed probes allocate, or stop them
+ * @on: whether they allocate
+ *
+ * Only while the stress runs: records of the set must not be published
+ * after its last flush.  After @on false the caller waits a grace period
+ * for the probes in flight (they allocate with preemption disabled).
+ */
+void trst_reentry_on(bool on)
+{
+	WRITE_ONCE(trre.on, on && trre.armed);
 }
 
 /**
