@@ -12,12 +12,25 @@
  *                  pointer can cost
  *   region-shared  region_alloc() in the default (Go) mode, shared block
  *   region-percpu  region_alloc() in REGION_F_PERCPU mode
- *   kmalloc        kmalloc(GFP_ATOMIC) + kfree()
- *   kzalloc        kzalloc(GFP_ATOMIC) + kfree(): zeroed, as a region's memory
- *   kmem_cache     kmem_cache_alloc() + kmem_cache_free(), a cache of the size
- *   page_frag      page_frag_alloc() + page_frag_free(), a cache per CPU
- *   gen_pool       gen_pool_alloc() + gen_pool_free(), a vmalloc'ed pool per
- *                  size whose granule is the size
+ *
+ * and the peers, each with its free.  A region hands out zeroed memory; so
+ * do these:
+ *
+ *   kzalloc            kzalloc(GFP_ATOMIC) + kfree()
+ *   kmem_cache_zalloc  kmem_cache_zalloc(GFP_ATOMIC) + kmem_cache_free(), a
+ *                      cache of the size
+ *   page_frag+memset   page_frag_alloc(GFP_ATOMIC) + memset() +
+ *                      page_frag_free(), a page_frag cache per CPU
+ *   gen_pool+memset    gen_pool_alloc() + memset() + gen_pool_free(), a
+ *                      vmalloc'ed pool per size whose granule is the size
+ *
+ * and these do not (reported beside the others, the same allocators
+ * without the zeroing):
+ *
+ *   kmalloc            kmalloc(GFP_ATOMIC) + kfree()
+ *   kmem_cache         kmem_cache_alloc() + kmem_cache_free()
+ *   page_frag          page_frag_alloc() + page_frag_free()
+ *   gen_pool           gen_pool_alloc() + gen_pool_free()
  *
  * The other allocators free their objects one by one inside the timed
  * section; a region frees them all at once with region_drop(), timed on
@@ -25,7 +38,9 @@
  * ("+drop" rows).  One repetition measures every allocator back to back;
  * the results are medians over @reps repetitions, and every ratio is the
  * median of the per-repetition ratios of two measurements taken back to
- * back.
+ * back.  The throughput of all CPUs together against that of one CPU
+ * (objects per second summed over the CPUs) is reported per allocator:
+ * run in guests with more vCPUs, it gives the scaling trend.
  *
  * The results are in /sys/kernel/debug/traceregion_bench/results, one CSV
  * line per figure (see trb_report()).  Under qemu TCG every instruction is
@@ -94,8 +109,11 @@ enum trb_kind {
 	TRB_KMALLOC,
 	TRB_KZALLOC,
 	TRB_KMEM_CACHE,
+	TRB_KMEM_CACHE_Z,
 	TRB_PAGE_FRAG,
+	TRB_PAGE_FRAG_Z,
 	TRB_GEN_POOL,
+	TRB_GEN_POOL_Z,
 	TRB_NR_KINDS,
 };
 
@@ -113,8 +131,11 @@ static const char * const trb_names[TRB_NR_ROWS] = {
 	[TRB_KMALLOC]		= "kmalloc",
 	[TRB_KZALLOC]		= "kzalloc",
 	[TRB_KMEM_CACHE]	= "kmem_cache",
+	[TRB_KMEM_CACHE_Z]	= "kmem_cache_zalloc",
 	[TRB_PAGE_FRAG]		= "page_frag",
+	[TRB_PAGE_FRAG_Z]	= "page_frag+memset",
 	[TRB_GEN_POOL]		= "gen_pool",
+	[TRB_GEN_POOL_Z]	= "gen_pool+memset",
 	[TRB_ROW_SHARED_DROP]	= "region-shared+drop",
 	[TRB_ROW_PERCPU_DROP]	= "region-percpu+drop",
 };
@@ -200,6 +221,35 @@ static __printf(1, 2) void trb_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The frees of the peers, one by one, inside their timed sections. */
+static void trb_free_cache(void **ptrs, unsigned int n, unsigned int sz)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			kmem_cache_free(trb_cache[sz], ptrs[i]);
+}
+
+static void trb_free_frag(void **ptrs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			page_frag_free(ptrs[i]);
+}
+
+static void trb_free_pool(void **ptrs, unsigned int n, unsigned int sz)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			gen_pool_free(trb_pool[sz], (unsigned long)ptrs[i],
+				      trb_sizes[sz]);
+}
+
 /* The timed section of one worker: @n objects of @size, then their frees. */
 static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 			unsigned int sz)
@@ -241,24 +291,38 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	case TRB_KMEM_CACHE:
 		for (i = 0; i < n; i++)
 			ptrs[i] = kmem_cache_alloc(trb_cache[sz], GFP_ATOMIC);
+		trb_free_cache(ptrs, n, sz);
+		break;
+	case TRB_KMEM_CACHE_Z:
 		for (i = 0; i < n; i++)
-			if (likely(ptrs[i]))
-				kmem_cache_free(trb_cache[sz], ptrs[i]);
+			ptrs[i] = kmem_cache_zalloc(trb_cache[sz], GFP_ATOMIC);
+		trb_free_cache(ptrs, n, sz);
 		break;
 	case TRB_PAGE_FRAG:
 		for (i = 0; i < n; i++)
 			ptrs[i] = page_frag_alloc(&w->frag, size, GFP_ATOMIC);
-		for (i = 0; i < n; i++)
+		trb_free_frag(ptrs, n);
+		break;
+	case TRB_PAGE_FRAG_Z:
+		for (i = 0; i < n; i++) {
+			ptrs[i] = page_frag_alloc(&w->frag, size, GFP_ATOMIC);
 			if (likely(ptrs[i]))
-				page_frag_free(ptrs[i]);
+				memset(ptrs[i], 0, size);
+		}
+		trb_free_frag(ptrs, n);
 		break;
 	case TRB_GEN_POOL:
 		for (i = 0; i < n; i++)
 			ptrs[i] = (void *)gen_pool_alloc(trb_pool[sz], size);
-		for (i = 0; i < n; i++)
+		trb_free_pool(ptrs, n, sz);
+		break;
+	case TRB_GEN_POOL_Z:
+		for (i = 0; i < n; i++) {
+			ptrs[i] = (void *)gen_pool_alloc(trb_pool[sz], size);
 			if (likely(ptrs[i]))
-				gen_pool_free(trb_pool[sz],
-					      (unsigned long)ptrs[i], size);
+				memset(ptrs[i], 0, size);
+		}
+		trb_free_pool(ptrs, n, sz);
 		break;
 	default:
 		break;
@@ -497,13 +561,17 @@ static void trb_print_ratio(u64 milli)
  * The results, as CSV lines:
  *   obj,<cpus>,<size>,<allocator>,<ns/object>,<x region-shared>,
  *       <x region-shared+drop>,<x region-percpu>,<x region-percpu+drop>,
- *       <x floor>
+ *       <x floor>,<x 1-CPU throughput>
  *   drop,<cpus>,<size>,<region mode>,<drop wall us>,<drop on-CPU us>,
  *       <vmallocs per cycle>,<blocks per cycle>
  *   gp,<synchronize_rcu() us>
  *   fail,<allocator>,<NULL returns in the whole run>
  * Medians over the repetitions; "x A" is the median of the per-repetition
- * ratios of this row's time to A's time, measured back to back.
+ * ratios of this row's time to A's time, measured back to back.  "x 1-CPU
+ * throughput" is this allocator's throughput on <cpus> CPUs at once
+ * (objects per second, summed over them) divided by its throughput on one
+ * CPU: the median of the per-repetition <cpus> * t(1 CPU) / t(<cpus>),
+ * each t being the time of the slowest CPU; 1 on one CPU.
  */
 static void trb_report_obj(unsigned int m, unsigned int sz)
 {
@@ -522,6 +590,8 @@ static void trb_report_obj(unsigned int m, unsigned int sz)
 		for (i = 0; i < ARRAY_SIZE(refs); i++)
 			trb_print_ratio(trb_ratio(t, trb_ns[refs[i]][sz][m],
 						  trb_reps));
+		trb_print_ratio(trb_threads[m] *
+				trb_ratio(trb_ns[k][sz][0], t, trb_reps));
 		trb_printf("\n");
 	}
 }
@@ -549,7 +619,8 @@ static void trb_report(void)
 	trb_printf("# Under qemu TCG absolute times are distorted (emulated instructions,\n");
 	trb_printf("# atomics as host calls): only the ratios of one run count.\n");
 	trb_printf("# obj,cpus,size,allocator,ns_per_object,x_region_shared,");
-	trb_printf("x_region_shared_drop,x_region_percpu,x_region_percpu_drop,x_floor\n");
+	trb_printf("x_region_shared_drop,x_region_percpu,x_region_percpu_drop,x_floor,");
+	trb_printf("x_1cpu_throughput\n");
 	trb_printf("# drop,cpus,size,mode,wall_us,on_cpu_us,vmallocs,blocks\n");
 
 	for (m = 0; m < trb_nr_modes; m++)
