@@ -54,6 +54,7 @@ FNR == 1 { file++ }
 	k = $2 SUBSEP $3 SUBSEP $4
 	ns[k] = $5; xs[k] = $6; xsd[k] = $7; xp[k] = $8; xpd[k] = $9; xf[k] = $10
 }
+/^drop,/ { tdrop[file, $2, $3, $4] = $8 " / " $7 }
 file == 1 && /^drop,/ { nd++; drop[nd] = $0 }
 file == 1 && /^gp,/ { gp = $2 }
 /^fail,/ { fails[$2] += $3; if ($3 > 0) anyfail = 1 }
@@ -116,6 +117,12 @@ function tratio(f, s, a, b,   ka, kb, n) {
 	return sprintf(" %.2f |", thr[ka] / thr[kb])
 }
 
+# Blocks and vmalloc calls per allocate-and-drop cycle on all vCPUs.
+function tblocks(f, s, mode,   k) {
+	k = f SUBSEP vcpus[f] SUBSEP s SUBSEP mode
+	return (k in tdrop) ? " " tdrop[k] " |" : " - |"
+}
+
 function trend_table(   i, j, f, s, a, line, t, tmp) {
 	# Columns: the runs by vCPUs, fewest first.
 	for (f = 1; f <= file; f++)
@@ -152,8 +159,15 @@ function trend_table(   i, j, f, s, a, line, t, tmp) {
 		}
 		print line
 		print t
+		for (a = 0; a < 2; a++) {
+			line = "| region-" (a ? "percpu" : "shared") ": blocks / vmalloc calls per cycle | " tsizes[s] " B |"
+			for (i = 1; i <= file; i++)
+				line = line tblocks(col[i], tsizes[s], a ? "percpu" : "shared")
+			print line
+		}
 	}
 	print ""
+	print "The benchmark's regions keep a bounded reserve of spare blocks (REGION_MAX_RESERVE): a cycle that needs more blocks than the reserve holds makes the allocating CPUs vmalloc blocks themselves (the vmalloc calls above), which is dear under TCG; where there are many, they swamp the fast path's scaling."
 	line = "Runs:"
 	for (i = 1; i <= file; i++)
 		line = line (i > 1 ? ";" : "") " " vcpus[col[i]] " vCPUs " (col[i] == 1 ? "(the main run) " : "") params[col[i]]
