@@ -56,7 +56,7 @@
 # TR_BENCH_KARGS (traceregion_bench.ko parameters of the main run, default
 # "objs=4096 reps=15"), TR_BENCH_TREND (the trend's vCPU counts, default
 # "4 8"; 0 or empty skips the trend), TR_BENCH_TREND_KARGS (the module's
-# parameters in the trend's guests, default "objs=4096 reps=5 sizes=16,256").
+# parameters in the trend's guests, default "objs=4096 reps=5 sizes=16,64").
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -129,7 +129,7 @@ if [ -z "$smoke" ]; then
 	[ "$trend" != 0 ] || trend=
 	[ -n "$trend" ] || trend_note="skipped (TR_BENCH_TREND=${TR_BENCH_TREND-})"
 fi
-tkargs=${TR_BENCH_TREND_KARGS:-objs=4096 reps=5 sizes=16,256}
+tkargs=${TR_BENCH_TREND_KARGS:-objs=4096 reps=5 sizes=16,64}
 tfiles=()
 for n in $trend; do
 	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "TR_BENCH_TREND: '$n' is not a vCPU count"
