@@ -39,7 +39,8 @@
 #                      (kernel: A without its drop)
 #   vcpus              kernel: the guest's vCPUs; user: empty
 #   x_throughput_1cpu  kernel: throughput of <threads> CPUs at once
-#                      (objects/s summed over them) / that of 1 CPU in
+#                      (their objects per second, from the first one's
+#                      start to the last one's end) / that of 1 CPU in
 #                      the same guest; user: empty
 #
 # The kernel allocators: floor, region-shared, region-percpu, their

@@ -134,7 +134,7 @@ function trend_table(   i, j, f, s, a, line, t, tmp) {
 	print ""
 	print "#### In-kernel vCPU trend (EMULATED: qemu TCG, up to " vcpus[col[file]] " vCPUs on a " (hostcpus ? hostcpus "-CPU" : "small") " host; ratios and shape only)"
 	print ""
-	print "Throughput with every vCPU allocating at once (objects per second summed over the vCPUs, timed until the slowest is done) divided by the same allocator's throughput on one vCPU of the same guest; ideal: the number of vCPUs.  In parentheses the throughput each added CPU brings, (x - 1) / (N - 1), as a fraction of one CPU's.  **qemu runs the vCPUs as threads on the host's " (hostcpus ? hostcpus : "few") " CPUs: beyond them the vCPUs time-share, so no allocator can scale past about " (hostcpus ? hostcpus : "that") " here; read the shape and the allocators against each other, not the figures.**"
+	print "Throughput with every vCPU allocating at once (the objects of all vCPUs per second, timed from the first vCPU's start to the last one's end) divided by the same allocator's throughput on one vCPU of the same guest; ideal: the number of vCPUs.  In parentheses the throughput each added CPU brings, (x - 1) / (N - 1), as a fraction of one CPU's.  **qemu runs the vCPUs as threads on the host's " (hostcpus ? hostcpus : "few") " CPUs: beyond them the vCPUs time-share, so no allocator can scale past about " (hostcpus ? hostcpus : "that") " here; read the shape and the allocators against each other, not the figures.**"
 	print ""
 	line = "| allocator | size |"
 	t = "|---|---:|"

@@ -38,9 +38,10 @@
  * ("+drop" rows).  One repetition measures every allocator back to back;
  * the results are medians over @reps repetitions, and every ratio is the
  * median of the per-repetition ratios of two measurements taken back to
- * back.  The throughput of all CPUs together against that of one CPU
- * (objects per second summed over the CPUs) is reported per allocator:
- * run in guests with more vCPUs, it gives the scaling trend.
+ * back.  The throughput of all CPUs together (their objects per second of
+ * the span from the first one's start to the last one's end) against that
+ * of one CPU is reported per allocator: run in guests with more vCPUs, it
+ * gives the scaling trend.
  *
  * The results are in /sys/kernel/debug/traceregion_bench/results, one CSV
  * line per figure (see trb_report()).  Under qemu TCG every instruction is
@@ -146,7 +147,8 @@ static const char * const trb_names[TRB_NR_ROWS] = {
  * @idx: rank among the workers; a job with n threads uses ranks 0 to n-1
  * @ptrs: the objects of the current measurement
  * @frag: this worker's page_frag cache (page_frag caches are per user)
- * @elapsed: ns of the last measurement
+ * @start: ktime_get_ns() at the start of the last measurement
+ * @end: and at its end
  * @fails: allocations that returned NULL in the last measurement
  */
 struct trb_worker {
@@ -154,7 +156,8 @@ struct trb_worker {
 	unsigned int idx;
 	void **ptrs;
 	struct page_frag_cache frag;
-	u64 elapsed;
+	u64 start;
+	u64 end;
 	unsigned long fails;
 };
 
@@ -190,8 +193,14 @@ static struct kmem_cache *trb_cache[TRB_MAX_SIZES];
 static struct gen_pool *trb_pool[TRB_MAX_SIZES];
 static void *trb_pool_mem[TRB_MAX_SIZES];
 
-/* Raw results: ns per measurement, by row, size, mode and repetition. */
+/*
+ * Raw results: ns per measurement, by row, size, mode and repetition: the
+ * slowest CPU's time, and the span from the first CPU's start to the last
+ * one's end.  Where the CPUs do not all run at once (vCPUs that the host
+ * time-shares), the span exceeds the slowest CPU's time.
+ */
 static u64 (*trb_ns)[TRB_MAX_SIZES][TRB_NR_MODES][TRB_MAX_REPS];
+static u64 (*trb_span)[TRB_MAX_SIZES][TRB_NR_MODES][TRB_MAX_REPS];
 /*
  * Drop times, by region mode, size, mode and repetition: wall time, and the
  * part of it the dropping task spent on a CPU (the rest is the RCU grace
@@ -258,12 +267,11 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	struct region *r = NULL;
 	unsigned long fails = 0;
 	void **ptrs = w->ptrs;
-	u64 t0;
 
 	if (kind == TRB_REGION_SHARED || kind == TRB_REGION_PERCPU)
 		r = trb_region[kind == TRB_REGION_PERCPU];
 
-	t0 = ktime_get_ns();
+	w->start = ktime_get_ns();
 	switch (kind) {
 	case TRB_REGION_SHARED:
 	case TRB_REGION_PERCPU:
@@ -327,7 +335,7 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	default:
 		break;
 	}
-	w->elapsed = ktime_get_ns() - t0;
+	w->end = ktime_get_ns();
 
 	if (kind != TRB_FLOOR)
 		for (i = 0; i < n; i++)
@@ -364,10 +372,15 @@ static int trb_worker_fn(void *data)
 	return 0;
 }
 
-/* Run one measurement on @threads workers; return the slowest one's ns. */
-static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads)
+/*
+ * Run one measurement on @threads workers; return the slowest one's ns, and
+ * in @span the ns from the first one's start to the last one's end.
+ */
+static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads,
+		   u64 *span)
 {
-	u64 ns = 0;
+	u64 ns = 0, start = U64_MAX, end = 0;
+	struct trb_worker *w;
 	unsigned int i;
 
 	trb_job.kind = kind;
@@ -385,9 +398,13 @@ static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads)
 		;
 
 	for (i = 0; i < threads; i++) {
-		ns = max(ns, trb_workers[i].elapsed);
-		trb_fails[kind] += trb_workers[i].fails;
+		w = &trb_workers[i];
+		ns = max(ns, w->end - w->start);
+		start = min(start, w->start);
+		end = max(end, w->end);
+		trb_fails[kind] += w->fails;
 	}
+	*span = end - start;
 	return ns;
 }
 
@@ -471,7 +488,8 @@ static void trb_rep(unsigned int rep)
 					v0 = trb_region_stat(r, true);
 				}
 				trb_ns[k][sz][m][rep] =
-					trb_run(k, sz, trb_threads[m]);
+					trb_run(k, sz, trb_threads[m],
+						&trb_span[k][sz][m][rep]);
 				if (!r)
 					continue;
 
@@ -522,19 +540,24 @@ static u64 trb_ratio(const u64 *a, const u64 *b, unsigned int n)
  */
 static void trb_fill_drop_rows(void)
 {
-	unsigned int rm, sz, m, rep;
-	u64 *t, *d, *out;
+	unsigned int rm, sz, m, rep, k, row;
+	u64 *d;
 
 	for (rm = 0; rm < 2; rm++) {
+		k = TRB_REGION_SHARED + rm;
+		row = TRB_ROW_SHARED_DROP + rm;
 		for (sz = 0; sz < trb_nr_sizes; sz++) {
 			for (m = 0; m < trb_nr_modes; m++) {
-				t = trb_ns[TRB_REGION_SHARED + rm][sz][m];
 				d = trb_drop_cpu_ns[rm][sz][m];
-				out = trb_ns[TRB_ROW_SHARED_DROP + rm][sz][m];
-				for (rep = 0; rep < trb_reps; rep++)
-					out[rep] = t[rep] +
-						   div_u64(d[rep],
-							   trb_threads[m]);
+				for (rep = 0; rep < trb_reps; rep++) {
+					u64 share = div_u64(d[rep],
+							    trb_threads[m]);
+
+					trb_ns[row][sz][m][rep] =
+						trb_ns[k][sz][m][rep] + share;
+					trb_span[row][sz][m][rep] =
+						trb_span[k][sz][m][rep] + share;
+				}
 			}
 		}
 	}
@@ -569,9 +592,11 @@ static void trb_print_ratio(u64 milli)
  * Medians over the repetitions; "x A" is the median of the per-repetition
  * ratios of this row's time to A's time, measured back to back.  "x 1-CPU
  * throughput" is this allocator's throughput on <cpus> CPUs at once
- * (objects per second, summed over them) divided by its throughput on one
- * CPU: the median of the per-repetition <cpus> * t(1 CPU) / t(<cpus>),
- * each t being the time of the slowest CPU; 1 on one CPU.
+ * (the objects of all of them per second of the span from the first one's
+ * start to the last one's end) divided by its throughput on one CPU: the
+ * median of the per-repetition <cpus> * t(1 CPU) / span(<cpus>); 1 on one
+ * CPU.  The span, not the slowest CPU's time: vCPUs that the host runs in
+ * turn each finish as fast as one alone, and only the span shows it.
  */
 static void trb_report_obj(unsigned int m, unsigned int sz)
 {
@@ -591,7 +616,8 @@ static void trb_report_obj(unsigned int m, unsigned int sz)
 			trb_print_ratio(trb_ratio(t, trb_ns[refs[i]][sz][m],
 						  trb_reps));
 		trb_print_ratio(trb_threads[m] *
-				trb_ratio(trb_ns[k][sz][0], t, trb_reps));
+				trb_ratio(trb_ns[k][sz][0], trb_span[k][sz][m],
+					  trb_reps));
 		trb_printf("\n");
 	}
 }
@@ -753,6 +779,7 @@ static int trb_setup_allocators(void)
 static void trb_free_tables(void)
 {
 	vfree(trb_ns);
+	vfree(trb_span);
 	vfree(trb_drop_ns);
 	vfree(trb_drop_cpu_ns);
 }
@@ -777,10 +804,12 @@ static int __init trb_init(void)
 
 	trb_out = vzalloc(TRB_OUT_SIZE);
 	trb_ns = vzalloc(sizeof(*trb_ns) * TRB_NR_ROWS);
+	trb_span = vzalloc(sizeof(*trb_span) * TRB_NR_ROWS);
 	trb_drop_ns = vzalloc(sizeof(*trb_drop_ns) * 2);
 	trb_drop_cpu_ns = vzalloc(sizeof(*trb_drop_cpu_ns) * 2);
 	ret = -ENOMEM;
-	if (!trb_out || !trb_ns || !trb_drop_ns || !trb_drop_cpu_ns)
+	if (!trb_out || !trb_ns || !trb_span || !trb_drop_ns ||
+	    !trb_drop_cpu_ns)
 		goto out;
 	ret = tracepoint_probe_register(trb_tp_switch,
 					(void *)trb_probe_switch, NULL);
