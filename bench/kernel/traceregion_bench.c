@@ -12,12 +12,25 @@
  *                  pointer can cost
  *   region-shared  region_alloc() in the default (Go) mode, shared block
  *   region-percpu  region_alloc() in REGION_F_PERCPU mode
- *   kmalloc        kmalloc(GFP_ATOMIC) + kfree()
- *   kzalloc        kzalloc(GFP_ATOMIC) + kfree(): zeroed, as a region's memory
- *   kmem_cache     kmem_cache_alloc() + kmem_cache_free(), a cache of the size
- *   page_frag      page_frag_alloc() + page_frag_free(), a cache per CPU
- *   gen_pool       gen_pool_alloc() + gen_pool_free(), a vmalloc'ed pool per
- *                  size whose granule is the size
+ *
+ * and the peers, each with its free.  A region hands out zeroed memory; so
+ * do these:
+ *
+ *   kzalloc            kzalloc(GFP_ATOMIC) + kfree()
+ *   kmem_cache_zalloc  kmem_cache_zalloc(GFP_ATOMIC) + kmem_cache_free(), a
+ *                      cache of the size
+ *   page_frag+memset   page_frag_alloc(GFP_ATOMIC) + memset() +
+ *                      page_frag_free(), a page_frag cache per CPU
+ *   gen_pool+memset    gen_pool_alloc() + memset() + gen_pool_free(), a
+ *                      vmalloc'ed pool per size whose granule is the size
+ *
+ * and these do not (reported beside the others, the same allocators
+ * without the zeroing):
+ *
+ *   kmalloc            kmalloc(GFP_ATOMIC) + kfree()
+ *   kmem_cache         kmem_cache_alloc() + kmem_cache_free()
+ *   page_frag          page_frag_alloc() + page_frag_free()
+ *   gen_pool           gen_pool_alloc() + gen_pool_free()
  *
  * The other allocators free their objects one by one inside the timed
  * section; a region frees them all at once with region_drop(), timed on
@@ -25,7 +38,10 @@
  * ("+drop" rows).  One repetition measures every allocator back to back;
  * the results are medians over @reps repetitions, and every ratio is the
  * median of the per-repetition ratios of two measurements taken back to
- * back.
+ * back.  The throughput of all CPUs together (their objects per second of
+ * the span from the first one's start to the last one's end) against that
+ * of one CPU is reported per allocator: run in guests with more vCPUs, it
+ * gives the scaling trend.
  *
  * The results are in /sys/kernel/debug/traceregion_bench/results, one CSV
  * line per figure (see trb_report()).  Under qemu TCG every instruction is
@@ -94,8 +110,11 @@ enum trb_kind {
 	TRB_KMALLOC,
 	TRB_KZALLOC,
 	TRB_KMEM_CACHE,
+	TRB_KMEM_CACHE_Z,
 	TRB_PAGE_FRAG,
+	TRB_PAGE_FRAG_Z,
 	TRB_GEN_POOL,
+	TRB_GEN_POOL_Z,
 	TRB_NR_KINDS,
 };
 
@@ -113,8 +132,11 @@ static const char * const trb_names[TRB_NR_ROWS] = {
 	[TRB_KMALLOC]		= "kmalloc",
 	[TRB_KZALLOC]		= "kzalloc",
 	[TRB_KMEM_CACHE]	= "kmem_cache",
+	[TRB_KMEM_CACHE_Z]	= "kmem_cache_zalloc",
 	[TRB_PAGE_FRAG]		= "page_frag",
+	[TRB_PAGE_FRAG_Z]	= "page_frag+memset",
 	[TRB_GEN_POOL]		= "gen_pool",
+	[TRB_GEN_POOL_Z]	= "gen_pool+memset",
 	[TRB_ROW_SHARED_DROP]	= "region-shared+drop",
 	[TRB_ROW_PERCPU_DROP]	= "region-percpu+drop",
 };
@@ -125,7 +147,8 @@ static const char * const trb_names[TRB_NR_ROWS] = {
  * @idx: rank among the workers; a job with n threads uses ranks 0 to n-1
  * @ptrs: the objects of the current measurement
  * @frag: this worker's page_frag cache (page_frag caches are per user)
- * @elapsed: ns of the last measurement
+ * @start: ktime_get_ns() at the start of the last measurement
+ * @end: and at its end
  * @fails: allocations that returned NULL in the last measurement
  */
 struct trb_worker {
@@ -133,7 +156,8 @@ struct trb_worker {
 	unsigned int idx;
 	void **ptrs;
 	struct page_frag_cache frag;
-	u64 elapsed;
+	u64 start;
+	u64 end;
 	unsigned long fails;
 };
 
@@ -169,8 +193,14 @@ static struct kmem_cache *trb_cache[TRB_MAX_SIZES];
 static struct gen_pool *trb_pool[TRB_MAX_SIZES];
 static void *trb_pool_mem[TRB_MAX_SIZES];
 
-/* Raw results: ns per measurement, by row, size, mode and repetition. */
+/*
+ * Raw results: ns per measurement, by row, size, mode and repetition: the
+ * slowest CPU's time, and the span from the first CPU's start to the last
+ * one's end.  Where the CPUs do not all run at once (vCPUs that the host
+ * time-shares), the span exceeds the slowest CPU's time.
+ */
 static u64 (*trb_ns)[TRB_MAX_SIZES][TRB_NR_MODES][TRB_MAX_REPS];
+static u64 (*trb_span)[TRB_MAX_SIZES][TRB_NR_MODES][TRB_MAX_REPS];
 /*
  * Drop times, by region mode, size, mode and repetition: wall time, and the
  * part of it the dropping task spent on a CPU (the rest is the RCU grace
@@ -200,6 +230,35 @@ static __printf(1, 2) void trb_printf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The frees of the peers, one by one, inside their timed sections. */
+static void trb_free_cache(void **ptrs, unsigned int n, unsigned int sz)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			kmem_cache_free(trb_cache[sz], ptrs[i]);
+}
+
+static void trb_free_frag(void **ptrs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			page_frag_free(ptrs[i]);
+}
+
+static void trb_free_pool(void **ptrs, unsigned int n, unsigned int sz)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (likely(ptrs[i]))
+			gen_pool_free(trb_pool[sz], (unsigned long)ptrs[i],
+				      trb_sizes[sz]);
+}
+
 /* The timed section of one worker: @n objects of @size, then their frees. */
 static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 			unsigned int sz)
@@ -208,12 +267,11 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	struct region *r = NULL;
 	unsigned long fails = 0;
 	void **ptrs = w->ptrs;
-	u64 t0;
 
 	if (kind == TRB_REGION_SHARED || kind == TRB_REGION_PERCPU)
 		r = trb_region[kind == TRB_REGION_PERCPU];
 
-	t0 = ktime_get_ns();
+	w->start = ktime_get_ns();
 	switch (kind) {
 	case TRB_REGION_SHARED:
 	case TRB_REGION_PERCPU:
@@ -241,29 +299,43 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	case TRB_KMEM_CACHE:
 		for (i = 0; i < n; i++)
 			ptrs[i] = kmem_cache_alloc(trb_cache[sz], GFP_ATOMIC);
+		trb_free_cache(ptrs, n, sz);
+		break;
+	case TRB_KMEM_CACHE_Z:
 		for (i = 0; i < n; i++)
-			if (likely(ptrs[i]))
-				kmem_cache_free(trb_cache[sz], ptrs[i]);
+			ptrs[i] = kmem_cache_zalloc(trb_cache[sz], GFP_ATOMIC);
+		trb_free_cache(ptrs, n, sz);
 		break;
 	case TRB_PAGE_FRAG:
 		for (i = 0; i < n; i++)
 			ptrs[i] = page_frag_alloc(&w->frag, size, GFP_ATOMIC);
-		for (i = 0; i < n; i++)
+		trb_free_frag(ptrs, n);
+		break;
+	case TRB_PAGE_FRAG_Z:
+		for (i = 0; i < n; i++) {
+			ptrs[i] = page_frag_alloc(&w->frag, size, GFP_ATOMIC);
 			if (likely(ptrs[i]))
-				page_frag_free(ptrs[i]);
+				memset(ptrs[i], 0, size);
+		}
+		trb_free_frag(ptrs, n);
 		break;
 	case TRB_GEN_POOL:
 		for (i = 0; i < n; i++)
 			ptrs[i] = (void *)gen_pool_alloc(trb_pool[sz], size);
-		for (i = 0; i < n; i++)
+		trb_free_pool(ptrs, n, sz);
+		break;
+	case TRB_GEN_POOL_Z:
+		for (i = 0; i < n; i++) {
+			ptrs[i] = (void *)gen_pool_alloc(trb_pool[sz], size);
 			if (likely(ptrs[i]))
-				gen_pool_free(trb_pool[sz],
-					      (unsigned long)ptrs[i], size);
+				memset(ptrs[i], 0, size);
+		}
+		trb_free_pool(ptrs, n, sz);
 		break;
 	default:
 		break;
 	}
-	w->elapsed = ktime_get_ns() - t0;
+	w->end = ktime_get_ns();
 
 	if (kind != TRB_FLOOR)
 		for (i = 0; i < n; i++)
@@ -300,10 +372,15 @@ static int trb_worker_fn(void *data)
 	return 0;
 }
 
-/* Run one measurement on @threads workers; return the slowest one's ns. */
-static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads)
+/*
+ * Run one measurement on @threads workers; return the slowest one's ns, and
+ * in @span the ns from the first one's start to the last one's end.
+ */
+static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads,
+		   u64 *span)
 {
-	u64 ns = 0;
+	u64 ns = 0, start = U64_MAX, end = 0;
+	struct trb_worker *w;
 	unsigned int i;
 
 	trb_job.kind = kind;
@@ -321,9 +398,13 @@ static u64 trb_run(enum trb_kind kind, unsigned int sz, unsigned int threads)
 		;
 
 	for (i = 0; i < threads; i++) {
-		ns = max(ns, trb_workers[i].elapsed);
-		trb_fails[kind] += trb_workers[i].fails;
+		w = &trb_workers[i];
+		ns = max(ns, w->end - w->start);
+		start = min(start, w->start);
+		end = max(end, w->end);
+		trb_fails[kind] += w->fails;
 	}
+	*span = end - start;
 	return ns;
 }
 
@@ -407,7 +488,8 @@ static void trb_rep(unsigned int rep)
 					v0 = trb_region_stat(r, true);
 				}
 				trb_ns[k][sz][m][rep] =
-					trb_run(k, sz, trb_threads[m]);
+					trb_run(k, sz, trb_threads[m],
+						&trb_span[k][sz][m][rep]);
 				if (!r)
 					continue;
 
@@ -458,19 +540,24 @@ static u64 trb_ratio(const u64 *a, const u64 *b, unsigned int n)
  */
 static void trb_fill_drop_rows(void)
 {
-	unsigned int rm, sz, m, rep;
-	u64 *t, *d, *out;
+	unsigned int rm, sz, m, rep, k, row;
+	u64 *d;
 
 	for (rm = 0; rm < 2; rm++) {
+		k = TRB_REGION_SHARED + rm;
+		row = TRB_ROW_SHARED_DROP + rm;
 		for (sz = 0; sz < trb_nr_sizes; sz++) {
 			for (m = 0; m < trb_nr_modes; m++) {
-				t = trb_ns[TRB_REGION_SHARED + rm][sz][m];
 				d = trb_drop_cpu_ns[rm][sz][m];
-				out = trb_ns[TRB_ROW_SHARED_DROP + rm][sz][m];
-				for (rep = 0; rep < trb_reps; rep++)
-					out[rep] = t[rep] +
-						   div_u64(d[rep],
-							   trb_threads[m]);
+				for (rep = 0; rep < trb_reps; rep++) {
+					u64 share = div_u64(d[rep],
+							    trb_threads[m]);
+
+					trb_ns[row][sz][m][rep] =
+						trb_ns[k][sz][m][rep] + share;
+					trb_span[row][sz][m][rep] =
+						trb_span[k][sz][m][rep] + share;
+				}
 			}
 		}
 	}
@@ -497,13 +584,19 @@ static void trb_print_ratio(u64 milli)
  * The results, as CSV lines:
  *   obj,<cpus>,<size>,<allocator>,<ns/object>,<x region-shared>,
  *       <x region-shared+drop>,<x region-percpu>,<x region-percpu+drop>,
- *       <x floor>
+ *       <x floor>,<x 1-CPU throughput>
  *   drop,<cpus>,<size>,<region mode>,<drop wall us>,<drop on-CPU us>,
  *       <vmallocs per cycle>,<blocks per cycle>
  *   gp,<synchronize_rcu() us>
  *   fail,<allocator>,<NULL returns in the whole run>
  * Medians over the repetitions; "x A" is the median of the per-repetition
- * ratios of this row's time to A's time, measured back to back.
+ * ratios of this row's time to A's time, measured back to back.  "x 1-CPU
+ * throughput" is this allocator's throughput on <cpus> CPUs at once
+ * (the objects of all of them per second of the span from the first one's
+ * start to the last one's end) divided by its throughput on one CPU: the
+ * median of the per-repetition <cpus> * t(1 CPU) / span(<cpus>); 1 on one
+ * CPU.  The span, not the slowest CPU's time: vCPUs that the host runs in
+ * turn each finish as fast as one alone, and only the span shows it.
  */
 static void trb_report_obj(unsigned int m, unsigned int sz)
 {
@@ -522,6 +615,9 @@ static void trb_report_obj(unsigned int m, unsigned int sz)
 		for (i = 0; i < ARRAY_SIZE(refs); i++)
 			trb_print_ratio(trb_ratio(t, trb_ns[refs[i]][sz][m],
 						  trb_reps));
+		trb_print_ratio(trb_threads[m] *
+				trb_ratio(trb_ns[k][sz][0], trb_span[k][sz][m],
+					  trb_reps));
 		trb_printf("\n");
 	}
 }
@@ -549,7 +645,8 @@ static void trb_report(void)
 	trb_printf("# Under qemu TCG absolute times are distorted (emulated instructions,\n");
 	trb_printf("# atomics as host calls): only the ratios of one run count.\n");
 	trb_printf("# obj,cpus,size,allocator,ns_per_object,x_region_shared,");
-	trb_printf("x_region_shared_drop,x_region_percpu,x_region_percpu_drop,x_floor\n");
+	trb_printf("x_region_shared_drop,x_region_percpu,x_region_percpu_drop,x_floor,");
+	trb_printf("x_1cpu_throughput\n");
 	trb_printf("# drop,cpus,size,mode,wall_us,on_cpu_us,vmallocs,blocks\n");
 
 	for (m = 0; m < trb_nr_modes; m++)
@@ -682,6 +779,7 @@ static int trb_setup_allocators(void)
 static void trb_free_tables(void)
 {
 	vfree(trb_ns);
+	vfree(trb_span);
 	vfree(trb_drop_ns);
 	vfree(trb_drop_cpu_ns);
 }
@@ -706,10 +804,12 @@ static int __init trb_init(void)
 
 	trb_out = vzalloc(TRB_OUT_SIZE);
 	trb_ns = vzalloc(sizeof(*trb_ns) * TRB_NR_ROWS);
+	trb_span = vzalloc(sizeof(*trb_span) * TRB_NR_ROWS);
 	trb_drop_ns = vzalloc(sizeof(*trb_drop_ns) * 2);
 	trb_drop_cpu_ns = vzalloc(sizeof(*trb_drop_cpu_ns) * 2);
 	ret = -ENOMEM;
-	if (!trb_out || !trb_ns || !trb_drop_ns || !trb_drop_cpu_ns)
+	if (!trb_out || !trb_ns || !trb_span || !trb_drop_ns ||
+	    !trb_drop_cpu_ns)
 		goto out;
 	ret = tracepoint_probe_register(trb_tp_switch,
 					(void *)trb_probe_switch, NULL);
