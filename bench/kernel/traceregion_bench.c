@@ -10,8 +10,9 @@
  *   floor          atomic_long_add_return() on one shared counter: the
  *                  least any allocator that hands out memory from a shared
  *                  pointer can cost
- *   region-shared  region_alloc() in the default (Go) mode, shared block
- *   region-percpu  region_alloc() in REGION_F_PERCPU mode
+ *   region-shared  region_alloc_inline() (the fast path compiled in here, as
+ *                  clients use it) in the default (Go) mode, shared block
+ *   region-percpu  region_alloc_inline() in REGION_F_PERCPU mode
  *
  * and the peers, each with its free.  A region hands out zeroed memory; so
  * do these:
@@ -276,7 +277,7 @@ static void trb_measure(struct trb_worker *w, enum trb_kind kind,
 	case TRB_REGION_SHARED:
 	case TRB_REGION_PERCPU:
 		for (i = 0; i < n; i++)
-			ptrs[i] = region_alloc(r, size, GFP_KERNEL);
+			ptrs[i] = region_alloc_inline(r, size, GFP_KERNEL);
 		/* Freed all at once by the controller's region_drop(). */
 		break;
 	case TRB_FLOOR:
