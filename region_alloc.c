@@ -136,7 +136,14 @@ struct region {
 	/* In use + spare + being vmalloc'ed: what ->max_blocks caps. */
 	unsigned long nr_total;
 	unsigned long max_blocks;
+	/* region_params.reserve_blocks: the reserve a drop comes back to. */
 	unsigned int reserve_target;
+	/*
+	 * The reserve the refill keeps: reserve_target, doubled (up to
+	 * region_refill_max()) each time an atomic caller found no spare block,
+	 * halved (down to reserve_target) at each drop.  Under ->lock.
+	 */
+	unsigned int refill_target;
 	u64 installs;
 	u64 recycled;
 	u64 drops;
@@ -499,11 +506,49 @@ static struct region_block __rcu **region_slot(struct region *r)
 	return r->fast.percpu ? &this_cpu_ptr(r->fast.pcpu)->cur : &r->fast.cur;
 }
 
+/* Whether the refill worker should add a spare block; under ->lock. */
 static bool region_want_refill(struct region *r)
 {
 	lockdep_assert_held(&r->lock);
-	return r->nr_spare < r->reserve_target &&
+	return r->nr_spare < r->refill_target &&
 	       (!r->max_blocks || r->nr_total < r->max_blocks);
+}
+
+/*
+ * Whether to wake the refill worker: once half the reserve is used, not at
+ * every block taken from it, so that the worker (which may share the CPU
+ * with the callers) runs once per several blocks; it then refills to the
+ * target.  For a reserve of 1 or 2, at the first block taken.
+ */
+static bool region_want_kick(struct region *r)
+{
+	lockdep_assert_held(&r->lock);
+	return r->nr_spare <= r->refill_target / 2 && region_want_refill(r);
+}
+
+/* The bound of the adaptive reserve: 4 MiB, and a quarter of any cap. */
+static unsigned int region_refill_max(struct region *r)
+{
+	unsigned long max = REGION_MAX_RESERVE;
+
+	if (r->max_blocks)
+		max = min(max, r->max_blocks / 4);
+	return max_t(unsigned long, max, r->reserve_target);
+}
+
+/*
+ * An atomic caller found the reserve empty and lost its record: the refill
+ * does not keep pace with the installs, so keep a deeper reserve.  Not when
+ * a blocking caller finds it empty (it vmallocs a block itself, as the
+ * reserve is for callers that cannot), and not for a region created
+ * without a reserve (reserve_blocks 0), which asked for none.
+ */
+static void region_refill_grow(struct region *r)
+{
+	lockdep_assert_held(&r->lock);
+	if (r->reserve_target)
+		r->refill_target = min(2 * r->refill_target,
+				       region_refill_max(r));
 }
 
 /*
@@ -564,6 +609,7 @@ static void *region_install(struct region *r, unsigned long n,
 			*cause = REGION_FAIL_CAP;
 		} else if (!can_block) {
 			*cause = REGION_FAIL_NO_RESERVE;
+			region_refill_grow(r);
 		} else {
 			r->nr_total++;
 			*cause = REGION_NEED_BLOCK;
@@ -586,7 +632,7 @@ static void *region_install(struct region *r, unsigned long n,
 	WRITE_ONCE(r->installs, r->installs + 1);
 	/* Publish: the offset store above is ordered before the pointer. */
 	rcu_assign_pointer(*slot, nb);
-	kick = region_want_refill(r);
+	kick = region_want_kick(r);
 out:
 	region_unlock(r, flags);
 	if (kick)
@@ -603,7 +649,7 @@ static void region_unreserve(struct region *r, struct region_block *b)
 	bool keep = false;
 
 	region_lock(r, &flags);
-	if (b && r->nr_spare < r->reserve_target) {
+	if (b && r->nr_spare < r->refill_target) {
 		/* Never handed out, still zero. */
 		list_add(&b->node, &r->spare);
 		WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
@@ -717,13 +763,17 @@ void *region_alloc(struct region *r, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION);
 
-/* Reserve refill: irq_work (NMI-safe) -> work item (may sleep). */
+/*
+ * Reserve refill: irq_work (NMI-safe) -> work item (may sleep), on the
+ * unbound workqueue, so that the zeroing of new blocks can run on an idle
+ * CPU rather than preempt the caller that kicked it on its own.
+ */
 
 static void region_refill_irq_work(struct irq_work *iw)
 {
 	struct region *r = container_of(iw, struct region, refill_iw);
 
-	schedule_work(&r->refill_work);
+	queue_work(system_unbound_wq, &r->refill_work);
 }
 
 static void region_refill_work(struct work_struct *work)
@@ -810,6 +860,38 @@ static bool region_in_on_drop(void)
 	return READ_ONCE(region_ondrop_task) == current;
 }
 
+/*
+ * Halve a deepened refill target (not below the reserve asked for), so that
+ * it follows the demand of the generations, and free the spare blocks
+ * beyond both it and the twice the reserve a drop keeps.  Caller holds
+ * ->drop_mutex, with the fence up (the refill worker adds nothing
+ * meanwhile).
+ */
+static void region_trim_reserve(struct region *r)
+{
+	struct region_block *b;
+	unsigned long flags;
+
+	region_lock(r, &flags);
+	r->refill_target = max(r->refill_target / 2, r->reserve_target);
+	region_unlock(r, flags);
+	for (;;) {
+		region_lock(r, &flags);
+		b = NULL;
+		if (r->nr_spare > max(2 * r->reserve_target, r->refill_target)) {
+			b = list_first_entry(&r->spare, struct region_block,
+					     node);
+			list_del(&b->node);
+			WRITE_ONCE(r->nr_spare, r->nr_spare - 1);
+			r->nr_total--;
+		}
+		region_unlock(r, flags);
+		if (!b)
+			return;
+		region_block_free(r, b);
+	}
+}
+
 static void region_do_drop(struct region *r, bool from_debugfs)
 {
 	unsigned long flags, nr_blocks, nr_recycled = 0;
@@ -887,10 +969,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 			region_block_free(r, b);
 	}
 
+	region_trim_reserve(r);
+
 	/* Lift the fence; later allocators find ->cur == NULL. */
 	WRITE_ONCE(r->fenced, false);
 	region_trace(drop, r->name, nr_blocks, nr_recycled, live, from_debugfs);
-	schedule_work(&r->refill_work);
+	queue_work(system_unbound_wq, &r->refill_work);
 	mutex_unlock(&r->drop_mutex);
 }
 
@@ -1042,6 +1126,7 @@ static void region_stats_show_one(struct seq_file *m, struct region *r)
 	seq_printf(m, "max_bytes: %llu\n",
 		   (u64)r->max_blocks * REGION_BLOCK_SIZE);
 	seq_printf(m, "reserve_target: %u\n", r->reserve_target);
+	seq_printf(m, "refill_target: %u\n", READ_ONCE(r->refill_target));
 	seq_printf(m, "on_drop: %s\n", r->on_drop ? "yes" : "no");
 	seq_printf(m, "orphan: %s\n", READ_ONCE(r->orphan) ? "yes" : "no");
 	seq_printf(m, "mode: %s\n", r->fast.percpu ? "percpu" : "shared");
@@ -1260,6 +1345,7 @@ static struct region *region_create_in(const char *name,
 	atomic_long_set(&r->vmalloc_fails, 0);
 	r->max_blocks = cap;
 	r->reserve_target = p->reserve_blocks;
+	r->refill_target = p->reserve_blocks;
 	r->fast.percpu = p->flags & REGION_F_PERCPU;
 	r->on_drop = p->on_drop;
 	r->priv = p->priv;

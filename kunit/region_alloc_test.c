@@ -312,6 +312,11 @@ static void rt_check(struct kunit *test, struct region *r)
 		KUNIT_EXPECT_LE(test, ncur, 1UL);
 	KUNIT_EXPECT_EQ(test, nspare, spare);
 	KUNIT_EXPECT_EQ(test, total, in_use + spare);
+	/* The adaptive reserve stays within its bounds. */
+	KUNIT_EXPECT_GE(test, r->refill_target, r->reserve_target);
+	KUNIT_EXPECT_LE(test, r->refill_target, region_refill_max(r));
+	KUNIT_EXPECT_LE(test, spare, (unsigned long)max(2 * r->reserve_target,
+							r->refill_target));
 	if (r->max_blocks)
 		KUNIT_EXPECT_LE(test, total, r->max_blocks);
 	KUNIT_EXPECT_EQ(test, dirty, 0);
@@ -730,13 +735,93 @@ static void rt_fail_refill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_VMALLOC), 1ULL);
 	rt_check(test, r);
 
-	/* Faults off: the next failing atomic caller kicks a refill. */
+	/*
+	 * Faults off: the next failing atomic caller kicks a refill, of a
+	 * reserve doubled by each of the two atomic callers that found none
+	 * (not by the blocking one, which vmalloc'ed for itself).
+	 */
 	rt_seam_reset();
 	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
 	rt_quiesce(r);
-	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 8U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
 	rt_check(test, r);
+}
+
+/*
+ * @n atomic callers, interrupts off (no refill meanwhile), each wanting a
+ * whole block; returns how many got one.
+ */
+static unsigned int rt_take_blocks(struct region *r, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i, got = 0;
+
+	local_irq_save(flags);
+	for (i = 0; i < n; i++)
+		got += !!region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	local_irq_restore(flags);
+	rt_quiesce(r);
+	return got;
+}
+
+/*
+ * The adaptive reserve: each atomic caller that finds no spare block doubles
+ * the refill target, up to a bound (a quarter of the cap, at most 64 blocks);
+ * a drop halves it, down to the reserve asked for, and frees the spare
+ * blocks beyond it and beyond twice the reserve.  A region created without
+ * a reserve never grows one.
+ */
+static void rt_refill_adaptive(struct kunit *test)
+{
+	struct region *r = rt_new(test, "rt-adapt", 0, 1);
+	struct region *c = rt_new(test, "rt-adapt-cap", 16 * REGION_BLOCK_SIZE, 2);
+	struct region *z = rt_new(test, "rt-adapt-0", 0, 0);
+	struct region_stats st;
+
+	rt_quiesce(r);
+	rt_quiesce(c);
+	/* 1 spare, then none: 2; 2 then none: 4; 4 then none: 8. */
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(r, 2), 1U);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 2U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(r, 3), 2U);
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(r, 5), 4U);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 8U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
+	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_NO_RESERVE), 3ULL);
+	rt_check(test, r);
+	/* Halved to 4: spares beyond max(2 * 1, 4) freed. */
+	region_drop(r);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 4U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 4U);
+	rt_check(test, r);
+	region_drop(r);
+	region_drop(r);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 1U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
+	rt_check(test, r);
+
+	/* Capped at 16 blocks: the bound is 4. */
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(c, 3), 2U);
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(c, 5), 4U);
+	KUNIT_EXPECT_EQ(test, c->refill_target, 4U);
+	KUNIT_EXPECT_EQ(test, c->nr_spare, 4U);
+	rt_check(test, c);
+
+	/* No reserve asked for: none grown, a blocking caller vmallocs. */
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(z, 1), 0U);
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(z, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(z);
+	region_get_stats(z, &st);
+	KUNIT_EXPECT_EQ(test, z->refill_target, 0U);
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.vmalloc_calls, 1ULL);
+	rt_check(test, z);
 }
 
 /* Destroy while the refill is queued or inside vmalloc. */
@@ -2166,6 +2251,7 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_fail_create),
 	KUNIT_CASE(rt_fail_blocking),
 	KUNIT_CASE(rt_fail_refill),
+	KUNIT_CASE(rt_refill_adaptive),
 	KUNIT_CASE(rt_destroy_during_refill),
 	KUNIT_CASE(rt_drop_waits_inflight),
 	KUNIT_CASE(rt_drop_fences_new),

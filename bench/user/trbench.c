@@ -535,8 +535,11 @@ static void print_throughput(FILE *csv)
 
 /* ns/object as the object count grows: one thread, 64-byte objects */
 
-/* Shared mode with its drop: the smallest and the largest count. */
-static double scale_first, scale_last;
+/*
+ * ns/object at the smallest and the largest count, by mode (shared,
+ * per-CPU): allocation alone, and with the drop.
+ */
+static double scale_first[2], scale_last[2], scale_first_d[2], scale_last_d[2];
 static unsigned long scale_first_n, scale_last_n;
 
 static void count_scaling(void)
@@ -570,11 +573,13 @@ static void count_scaling(void)
 			}
 			printf(" %.2f | %.2f |", median(a, nrep) / n,
 			       median(d, nrep) / n);
-			if (!rm && c == 0) {
-				scale_first = median(d, nrep) / n;
+			if (c == 0) {
+				scale_first[rm] = median(a, nrep) / n;
+				scale_first_d[rm] = median(d, nrep) / n;
 				scale_first_n = n;
-			} else if (!rm) {
-				scale_last = median(d, nrep) / n;
+			} else {
+				scale_last[rm] = median(a, nrep) / n;
+				scale_last_d[rm] = median(d, nrep) / n;
 				scale_last_n = n;
 			}
 			if (rm)
@@ -801,11 +806,19 @@ static void goals(void)
 		printf("| 2 threads: shared mode, reported | %.0f%% of the ceiling (worst size) | report |\n",
 		       100 * sh_worst);
 	}
-	if (scale_first > 0)
-		printf("| ns/object at %lu objects <= 1.5x that at %lu (shared mode, with its drop) | %.2fx (%.2f -> %.2f ns) | %s |\n",
-		       scale_last_n, scale_first_n, scale_last / scale_first,
-		       scale_first, scale_last,
-		       scale_last <= 1.5 * scale_first ? "met" : "missed");
+	if (scale_first[0] > 0 && scale_first[1] > 0) {
+		double sh = scale_last[0] / scale_first[0];
+		double pc = scale_last[1] / scale_first[1];
+
+		printf("| ns/object at %lu objects <= 1.5x that at %lu, allocation (worst mode) | shared %.2fx (%.2f -> %.2f ns), per-CPU %.2fx (%.2f -> %.2f ns) | %s |\n",
+		       scale_last_n, scale_first_n, sh, scale_first[0],
+		       scale_last[0], pc, scale_first[1], scale_last[1],
+		       fmax(sh, pc) <= 1.5 ? "met" : "missed");
+		/* One drop's fixed cost weighs on the smallest count most. */
+		printf("| the same with the drop, reported | shared %.2f -> %.2f ns, per-CPU %.2f -> %.2f ns | report |\n",
+		       scale_first_d[0], scale_last_d[0], scale_first_d[1],
+		       scale_last_d[1]);
+	}
 	printf("| memory: held <= 1.05 x handed out + 1 block/CPU, zero header per object | worst held/handed out %.4f | %s |\n",
 	       mem_worst, mem_goal_met ? "met" : "missed");
 }

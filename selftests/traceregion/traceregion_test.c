@@ -1023,6 +1023,8 @@ static bool test_module_params(void)
 		ok = false;
 	} else {
 		ok &= region_value("trt_noowner", "reserve_target") == 3;
+		/* Nothing ran dry yet: the refill keeps what was asked. */
+		ok &= region_value("trt_noowner", "refill_target") == 3;
 		ok &= region_value("trt_noowner", "max_bytes") == 100 * 65536;
 		ok &= region_value("trt_drop", "reserve_target") == 4;
 		ok &= !unload_module("traceregion_test_client");

@@ -118,7 +118,10 @@ void vfree(const void *addr)
 	pthread_mutex_unlock(&tr_varea_lock);
 }
 
-/* Workers: one per CPU, pinned to its core, a FIFO of work items each. */
+/*
+ * Workers: one per CPU, pinned to its core, and one unbound worker, not
+ * pinned; a FIFO of work items each.
+ */
 
 struct tr_worker {
 	pthread_t thread;
@@ -128,18 +131,36 @@ struct tr_worker {
 	struct work_struct *head, *tail;
 	struct work_struct *running;
 	int cpu;
+	bool unbound;
 	bool stop;
 };
 
-static struct tr_worker tr_workers[TR_MAX_CPUS];
+/* The per-CPU workers, then the unbound one. */
+static struct tr_worker tr_workers[TR_MAX_CPUS + 1];
 static unsigned int tr_nr_workers;
+
+/* A token: queue_work() knows no other workqueue. */
+static char tr_unbound_token;
+struct workqueue_struct *system_unbound_wq =
+	(struct workqueue_struct *)&tr_unbound_token;
 
 static void *tr_worker_fn(void *arg)
 {
 	struct tr_worker *wk = arg;
 	struct work_struct *w;
 
-	tr_shim_thread_enter(wk->cpu);
+	/*
+	 * The unbound worker takes CPU 0's per-CPU offset but no core: the
+	 * refill only uses the static per-CPU guard (thread-local here) and
+	 * atomics, not the region's per-CPU counters.
+	 */
+	if (wk->unbound) {
+		tr_cpu = 0;
+		tr_pcpu_off = 0;
+		urcu_memb_register_thread();
+	} else {
+		tr_shim_thread_enter(wk->cpu);
+	}
 	pthread_mutex_lock(&wk->lock);
 	for (;;) {
 		while (!wk->head && !wk->stop)
@@ -165,10 +186,8 @@ static void *tr_worker_fn(void *arg)
 	return NULL;
 }
 
-bool schedule_work(struct work_struct *w)
+static bool tr_queue(struct tr_worker *wk, struct work_struct *w)
 {
-	struct tr_worker *wk = &tr_workers[tr_cpu % tr_nr_workers];
-
 	if (__atomic_exchange_n(&w->pending, 1, __ATOMIC_SEQ_CST))
 		return false;
 	pthread_mutex_lock(&wk->lock);
@@ -180,6 +199,17 @@ bool schedule_work(struct work_struct *w)
 	pthread_cond_signal(&wk->cond);
 	pthread_mutex_unlock(&wk->lock);
 	return true;
+}
+
+bool schedule_work(struct work_struct *w)
+{
+	return tr_queue(&tr_workers[tr_cpu % (tr_nr_workers - 1)], w);
+}
+
+bool queue_work(struct workqueue_struct *wq, struct work_struct *w)
+{
+	(void)wq;
+	return tr_queue(&tr_workers[tr_nr_workers - 1], w);
 }
 
 bool cancel_work_sync(struct work_struct *w)
@@ -238,7 +268,7 @@ void tr_shim_init(unsigned int nr_cpus)
 		nr_cpus = TR_MAX_CPUS;
 	nr_cpu_ids = nr_cpus;
 	urcu_memb_init();
-	tr_nr_workers = nr_cpus;
+	tr_nr_workers = nr_cpus + 1;
 	for (i = 0; i < tr_nr_workers; i++) {
 		struct tr_worker *wk = &tr_workers[i];
 
@@ -246,6 +276,7 @@ void tr_shim_init(unsigned int nr_cpus)
 		pthread_cond_init(&wk->cond, NULL);
 		pthread_cond_init(&wk->idle, NULL);
 		wk->cpu = (int)i;
+		wk->unbound = i == nr_cpus;
 		pthread_create(&wk->thread, NULL, tr_worker_fn, wk);
 	}
 }
