@@ -115,7 +115,8 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(block_install);
 EXPORT_TRACEPOINT_SYMBOL_GPL(drop);
 EXPORT_TRACEPOINT_SYMBOL_GPL(alloc_fail);
 
-static_assert(sizeof(struct region_block) == REGION_BLOCK_HDR);
+static_assert(offsetof(struct region_block, data) == REGION_BLOCK_HDR);
+static_assert(sizeof(struct region_block) == REGION_BLOCK_SIZE);
 
 /* Internal verdict of region_install(): the caller must vmalloc a block. */
 #define REGION_NEED_BLOCK	REGION_FAIL_NR
@@ -140,10 +141,15 @@ struct region {
 	unsigned int reserve_target;
 	/*
 	 * The reserve the refill keeps: reserve_target, doubled (up to
-	 * region_refill_max()) each time an atomic caller found no spare block,
-	 * halved (down to reserve_target) at each drop.  Under ->lock.
+	 * region_refill_max()) when an atomic caller found no spare block,
+	 * at most once per refill round (refill_grown, cleared when a refill
+	 * reaches the target), and halved (down to reserve_target) by a drop
+	 * when no caller found the reserve empty since the previous drop
+	 * (refill_dry).  Under ->lock; read lock-free by the stats file.
 	 */
 	unsigned int refill_target;
+	bool refill_grown;
+	bool refill_dry;
 	u64 installs;
 	u64 recycled;
 	u64 drops;
@@ -514,18 +520,6 @@ static bool region_want_refill(struct region *r)
 	       (!r->max_blocks || r->nr_total < r->max_blocks);
 }
 
-/*
- * Whether to wake the refill worker: once half the reserve is used, not at
- * every block taken from it, so that the worker (which may share the CPU
- * with the callers) runs once per several blocks; it then refills to the
- * target.  For a reserve of 1 or 2, at the first block taken.
- */
-static bool region_want_kick(struct region *r)
-{
-	lockdep_assert_held(&r->lock);
-	return r->nr_spare <= r->refill_target / 2 && region_want_refill(r);
-}
-
 /* The bound of the adaptive reserve: 4 MiB, and a quarter of any cap. */
 static unsigned int region_refill_max(struct region *r)
 {
@@ -546,9 +540,15 @@ static unsigned int region_refill_max(struct region *r)
 static void region_refill_grow(struct region *r)
 {
 	lockdep_assert_held(&r->lock);
-	if (r->reserve_target)
-		r->refill_target = min(2 * r->refill_target,
-				       region_refill_max(r));
+	if (!r->reserve_target)
+		return;
+	r->refill_dry = true;
+	/* Once per round: a burst of failures before the refill runs. */
+	if (r->refill_grown)
+		return;
+	r->refill_grown = true;
+	WRITE_ONCE(r->refill_target,
+		   min(2 * r->refill_target, region_refill_max(r)));
 }
 
 /*
@@ -632,7 +632,7 @@ static void *region_install(struct region *r, unsigned long n,
 	WRITE_ONCE(r->installs, r->installs + 1);
 	/* Publish: the offset store above is ordered before the pointer. */
 	rcu_assign_pointer(*slot, nb);
-	kick = region_want_kick(r);
+	kick = region_want_refill(r);
 out:
 	region_unlock(r, flags);
 	if (kick)
@@ -664,7 +664,7 @@ static void region_unreserve(struct region *r, struct region_block *b)
 
 /**
  * __region_alloc_slow() - the slow path of region_alloc_inline()
- * @r: the region
+ * @f: the region (its head, which the fast path reads)
  * @size: the caller's size, unchecked
  * @gfp: the caller's gfp
  *
@@ -675,8 +675,9 @@ static void region_unreserve(struct region *r, struct region_block *b)
  * Context: as region_alloc().
  * Return: as region_alloc().
  */
-void *__region_alloc_slow(struct region *r, size_t size, gfp_t gfp)
+void *__region_alloc_slow(struct region_fast *f, size_t size, gfp_t gfp)
 {
+	struct region *r = container_of(f, struct region, fast);
 	bool can_block = gfpflags_allow_blocking(gfp);
 	struct region_block *fresh = NULL;
 	unsigned int cause, bit;
@@ -765,7 +766,7 @@ EXPORT_SYMBOL_NS_GPL(region_alloc, TRACEREGION);
 
 /*
  * Reserve refill: irq_work (NMI-safe) -> work item (may sleep), on the
- * unbound workqueue, so that the zeroing of new blocks can run on an idle
+ * unbound workqueue (region_compat.h), so that the zeroing of new blocks can run on an idle
  * CPU rather than preempt the caller that kicked it on its own.
  */
 
@@ -773,7 +774,7 @@ static void region_refill_irq_work(struct irq_work *iw)
 {
 	struct region *r = container_of(iw, struct region, refill_iw);
 
-	queue_work(system_unbound_wq, &r->refill_work);
+	queue_work(region_unbound_wq, &r->refill_work);
 }
 
 static void region_refill_work(struct work_struct *work)
@@ -788,6 +789,8 @@ static void region_refill_work(struct work_struct *work)
 		want = !READ_ONCE(r->fenced) && region_want_refill(r);
 		if (want)
 			r->nr_total++;
+		else if (r->nr_spare >= r->refill_target)
+			r->refill_grown = false;	/* round complete */
 		region_unlock(r, flags);
 		if (!want)
 			return;
@@ -861,24 +864,43 @@ static bool region_in_on_drop(void)
 }
 
 /*
- * Halve a deepened refill target (not below the reserve asked for), so that
- * it follows the demand of the generations, and free the spare blocks
- * beyond both it and the twice the reserve a drop keeps.  Caller holds
- * ->drop_mutex, with the fence up (the refill worker adds nothing
- * meanwhile).
+ * A drop settles the adaptive reserve: the refill target is halved (not
+ * below the reserve asked for) unless a caller found the reserve empty
+ * since the previous drop, so that it follows the demand of the
+ * generations.  Returns how many spare blocks the region keeps: the
+ * target, or twice the reserve asked for if that is more (the dropped
+ * blocks a drop recycles on top of the reserve).  Caller holds
+ * ->drop_mutex.
  */
-static void region_trim_reserve(struct region *r)
+static unsigned int region_settle_reserve(struct region *r)
+{
+	unsigned long flags;
+	unsigned int keep;
+
+	region_lock(r, &flags);
+	if (!r->refill_dry)
+		WRITE_ONCE(r->refill_target,
+			   max(r->refill_target / 2, r->reserve_target));
+	r->refill_dry = false;
+	keep = max(2 * r->reserve_target, r->refill_target);
+	region_unlock(r, flags);
+	return keep;
+}
+
+/*
+ * Free the spare blocks beyond @keep: those a deeper reserve left.  Caller
+ * holds ->drop_mutex.  (A refill or a blocking caller may add a spare
+ * meanwhile, up to the refill target, which is at most @keep.)
+ */
+static void region_trim_reserve(struct region *r, unsigned int keep)
 {
 	struct region_block *b;
 	unsigned long flags;
 
-	region_lock(r, &flags);
-	r->refill_target = max(r->refill_target / 2, r->reserve_target);
-	region_unlock(r, flags);
 	for (;;) {
 		region_lock(r, &flags);
 		b = NULL;
-		if (r->nr_spare > max(2 * r->reserve_target, r->refill_target)) {
+		if (r->nr_spare > keep) {
 			b = list_first_entry(&r->spare, struct region_block,
 					     node);
 			list_del(&b->node);
@@ -896,6 +918,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 {
 	unsigned long flags, nr_blocks, nr_recycled = 0;
 	struct region_block *b, *tmp;
+	unsigned int nr_keep;
 	LIST_HEAD(victims);
 	u64 live;
 	bool keep;
@@ -940,22 +963,24 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	region_unlock(r, flags);
 
 	/*
-	 * Recycle up to the reserve's worth of blocks, zeroed here in process
-	 * context, as spares on top of the reserve (which the refill worker
-	 * has usually topped up meanwhile); vfree the rest.  A region whose
-	 * generation fits in the reserve then makes no vmalloc calls at all
-	 * in steady state.  Only the used part of a block needs zeroing.
+	 * Recycle dropped blocks, zeroed here in process context, as spares
+	 * on top of the reserve (the refill worker refuses while the fence is
+	 * up, but one already in vmalloc may add its block), up to what the
+	 * region keeps; vfree the rest.  A
+	 * region whose generation fits in the reserve then makes no vmalloc
+	 * calls at all in steady state.  Only the used part of a block needs
+	 * zeroing.
 	 */
+	nr_keep = region_settle_reserve(r);
 	list_for_each_entry_safe(b, tmp, &victims, node) {
 		list_del(&b->node);
-		keep = nr_recycled < r->reserve_target &&
-		       READ_ONCE(r->nr_spare) < 2 * r->reserve_target;
+		keep = READ_ONCE(r->nr_spare) < nr_keep;
 		if (keep) {
 			memset(b->data, 0, region_block_used(b));
 			atomic_long_set(&b->off, 0);
 		}
 		region_lock(r, &flags);
-		if (keep && r->nr_spare < 2 * r->reserve_target) {
+		if (keep && r->nr_spare < nr_keep) {
 			list_add(&b->node, &r->spare);
 			WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
 			WRITE_ONCE(r->recycled, r->recycled + 1);
@@ -969,12 +994,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 			region_block_free(r, b);
 	}
 
-	region_trim_reserve(r);
+	region_trim_reserve(r, nr_keep);
 
 	/* Lift the fence; later allocators find ->cur == NULL. */
 	WRITE_ONCE(r->fenced, false);
 	region_trace(drop, r->name, nr_blocks, nr_recycled, live, from_debugfs);
-	queue_work(system_unbound_wq, &r->refill_work);
+	queue_work(region_unbound_wq, &r->refill_work);
 	mutex_unlock(&r->drop_mutex);
 }
 
@@ -983,8 +1008,11 @@ static void region_do_drop(struct region *r, bool from_debugfs)
  * @r: the region
  *
  * Fences new allocations (they return NULL and count as "dropping"), waits
- * for every region_alloc() in flight, frees the blocks (keeping up to the
- * reserve's worth as zeroed spares) and lifts the fence.  The region is
+ * for every region_alloc() in flight, frees the blocks (keeping some as
+ * zeroed spares on top of the reserve, up to twice region_params.
+ * reserve_blocks or the deepened reserve in all), settles the adaptive
+ * reserve (halved unless a caller found it empty since the previous drop,
+ * spares beyond what is kept freed) and lifts the fence.  The region is
  * usable again when this returns.  A region_alloc() that began before the
  * fence may still succeed: its record belongs to the generation being
  * dropped, and this drop waits for that call to return before it frees the

@@ -64,8 +64,10 @@ struct region;
  *	spare blocks), in bytes; 0 means no cap.  A non-zero cap must leave
  *	room for the reserve plus one block in use.
  * @reserve_blocks: spare blocks kept for callers that cannot sleep; at most
- *	%REGION_MAX_RESERVE.  A drop recycles up to as many dropped blocks
- *	on top of them.
+ *	%REGION_MAX_RESERVE.  The reserve deepens (up to 64 blocks and a
+ *	quarter of the cap) while non-blocking callers find it empty, and
+ *	a drop recycles dropped blocks on top of it, up to twice as many
+ *	(or the deepened reserve) in all; 0 keeps none, ever.
  * @on_drop: called by a drop requested through debugfs, after new
  *	allocations are fenced off and before the blocks are freed.  The owner
  *	forgets every pointer into the region and waits for its own users
@@ -129,9 +131,11 @@ enum region_fail_cause {
  *	@blocks_held * %REGION_BLOCK_HDR.
  * @blocks_held: blocks in use (the current block or blocks and the full
  *	ones)
- * @reserve_blocks: spare zeroed blocks ready for atomic context; up to
- *	twice region_params.reserve_blocks right after a drop, which keeps
- *	up to the reserve's worth of the dropped blocks on top of the reserve
+ * @reserve_blocks: spare zeroed blocks ready for atomic context: up to the
+ *	refill target (region_params.reserve_blocks, deepened while
+ *	non-blocking callers find the reserve empty, at most 64), or twice
+ *	region_params.reserve_blocks right after a drop, which recycles
+ *	dropped blocks on top of the reserve
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation
@@ -166,11 +170,14 @@ struct region_stats {
  *
  * region_alloc_inline() is the whole of region_alloc() except its slow path:
  * it reads the few fields below directly, so a client that calls it
- * compiles them in.  Their layout is the module's ABI: a client that inlines
- * the fast path is built against this header as the traceregion.ko it
- * loads with was (the structures are part of __region_alloc_slow()'s and
- * region_alloc()'s modversions CRC, so a kernel with CONFIG_MODVERSIONS
- * refuses a mismatched client).  Clients that would rather not depend on
+ * compiles them in, with the block size.  Their layout is the module's ABI:
+ * a client that inlines the fast path is built against the same header as
+ * the traceregion.ko it loads with.  On a kernel with CONFIG_MODVERSIONS
+ * (Debian's 5.10, 6.1 and 6.12 have it; its 7.x kernels do not) the CRC of
+ * __region_alloc_slow(), whose prototype names struct region_fast, covers
+ * these structures and the block size (the bound of region_block.data), so
+ * a client built against another layout is refused at load; without
+ * modversions nothing checks it.  Clients that would rather not depend on
  * the layout call region_alloc(), which is the same code out of line.
  * Nothing here may be written by a client.
  */
@@ -183,7 +190,9 @@ struct region_stats {
  * @loff: the same offset, bumped with local ops in per-CPU mode, where only
  *	the CPU whose current block this is touches it
  * @hdr: pads the header to %REGION_BLOCK_HDR bytes
- * @data: the records
+ * @data: the records; a fixed size rather than a flexible array, so that
+ *	the block size is part of the type (and of the modversions CRC, see
+ *	above)
  */
 struct region_block {
 	union {
@@ -196,7 +205,7 @@ struct region_block {
 		};
 		u8 hdr[REGION_BLOCK_HDR];
 	};
-	u8 data[];
+	u8 data[REGION_MAX_ALLOC];
 };
 
 /**
@@ -275,7 +284,7 @@ static __always_inline bool region_block_bump_local(struct region_block *b,
 	return true;
 }
 
-void *__region_alloc_slow(struct region *r, size_t size, gfp_t gfp);
+void *__region_alloc_slow(struct region_fast *f, size_t size, gfp_t gfp);
 
 /*
  * The fast path of region_alloc() and region_alloc_inline(), with the size
@@ -307,7 +316,7 @@ static __always_inline void *__region_alloc_fast(struct region *r,
 		might_sleep_if(gfpflags_allow_blocking(gfp));
 	/* The slow path counts the failure. */
 	if (unlikely(size - 1 >= REGION_MAX_ALLOC))
-		return __region_alloc_slow(r, size, gfp);
+		return __region_alloc_slow(f, size, gfp);
 	n = ALIGN(size, 8);
 
 	/*
@@ -332,15 +341,17 @@ static __always_inline void *__region_alloc_fast(struct region *r,
 	preempt_enable();
 
 	if (unlikely(!ok))
-		return __region_alloc_slow(r, size, gfp);
+		return __region_alloc_slow(f, size, gfp);
 	return p;
 }
 
 /**
  * region_alloc_inline() - region_alloc(), its fast path inline
  * @r: the region
- * @size: bytes wanted, 1 to %REGION_MAX_ALLOC (checked at compile time when
- *	it is a constant); rounded up to 8
+ * @size: bytes wanted, 1 to %REGION_MAX_ALLOC, rounded up to 8; for a
+ *	constant size the range check folds away at compile time (a constant
+ *	out of range compiles to the failure, counted as region_alloc()
+ *	counts it)
  * @gfp: as for region_alloc()
  *
  * The same allocation as region_alloc(), with the same rules, figures and
@@ -353,9 +364,6 @@ static __always_inline void *__region_alloc_fast(struct region *r,
 static __always_inline void *region_alloc_inline(struct region *r, size_t size,
 						 gfp_t gfp)
 {
-	if (__builtin_constant_p(size))
-		BUILD_BUG_ON_MSG(!size || size > REGION_MAX_ALLOC,
-				 "region_alloc_inline: size out of range");
 	return __region_alloc_fast(r, size, gfp);
 }
 

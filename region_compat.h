@@ -61,4 +61,16 @@ static __always_inline unsigned char region_context_level(void)
 #define __cond_lock(x, c)	(c)
 #endif
 
+/*
+ * The unbound system workqueue: system_dfl_wq from 6.17 (where
+ * system_unbound_wq becomes a deprecated name: 7.x logs "enqueued on
+ * deprecated workqueue" for it), system_unbound_wq before.  Some stable
+ * kernels (Debian's 6.12) have both; the older name is not deprecated there.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#define region_unbound_wq	system_dfl_wq
+#else
+#define region_unbound_wq	system_unbound_wq
+#endif
+
 #endif /* _TRACEREGION_REGION_COMPAT_H */

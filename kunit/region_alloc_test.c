@@ -737,14 +737,15 @@ static void rt_fail_refill(struct kunit *test)
 
 	/*
 	 * Faults off: the next failing atomic caller kicks a refill, of a
-	 * reserve doubled by each of the two atomic callers that found none
-	 * (not by the blocking one, which vmalloc'ed for itself).
+	 * reserve doubled once: by the first atomic caller that found none,
+	 * not again by the second (the refill round it started never
+	 * completed), nor by the blocking one, which vmalloc'ed for itself.
 	 */
 	rt_seam_reset();
 	KUNIT_EXPECT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
 	rt_quiesce(r);
-	KUNIT_EXPECT_EQ(test, r->refill_target, 8U);
-	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 4U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 4U);
 	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_ATOMIC));
 	rt_check(test, r);
 }
@@ -767,17 +768,19 @@ static unsigned int rt_take_blocks(struct region *r, unsigned int n)
 }
 
 /*
- * The adaptive reserve: each atomic caller that finds no spare block doubles
- * the refill target, up to a bound (a quarter of the cap, at most 64 blocks);
- * a drop halves it, down to the reserve asked for, and frees the spare
- * blocks beyond it and beyond twice the reserve.  A region created without
- * a reserve never grows one.
+ * The adaptive reserve: an atomic caller that finds no spare block doubles
+ * the refill target, once per refill round, up to a bound (a quarter of the
+ * cap, at most 64 blocks); a drop halves it, down to the reserve asked for,
+ * unless a caller found the reserve empty since the previous drop, and
+ * frees the spare blocks beyond both it and twice the reserve.  A region
+ * created without a reserve never grows one.
  */
 static void rt_refill_adaptive(struct kunit *test)
 {
 	struct region *r = rt_new(test, "rt-adapt", 0, 1);
 	struct region *c = rt_new(test, "rt-adapt-cap", 16 * REGION_BLOCK_SIZE, 2);
 	struct region *z = rt_new(test, "rt-adapt-0", 0, 0);
+	struct region *o = rt_new(test, "rt-adapt-once", 0, 2);
 	struct region_stats st;
 
 	rt_quiesce(r);
@@ -792,7 +795,15 @@ static void rt_refill_adaptive(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
 	KUNIT_EXPECT_EQ(test, rt_fail(r, REGION_FAIL_NO_RESERVE), 3ULL);
 	rt_check(test, r);
-	/* Halved to 4: spares beyond max(2 * 1, 4) freed. */
+	/*
+	 * Callers ran dry in this generation: the drop keeps the target (and
+	 * recycles nothing, the reserve being full); the next ones halve it,
+	 * freeing the spares beyond max(2 * 1, target).
+	 */
+	region_drop(r);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->refill_target, 8U);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
 	region_drop(r);
 	rt_quiesce(r);
 	KUNIT_EXPECT_EQ(test, r->refill_target, 4U);
@@ -804,6 +815,14 @@ static void rt_refill_adaptive(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->refill_target, 1U);
 	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
 	rt_check(test, r);
+
+	/* A burst of four failures before the refill runs: doubled once. */
+	rt_quiesce(o);
+	KUNIT_EXPECT_EQ(test, rt_take_blocks(o, 6), 2U);
+	KUNIT_EXPECT_EQ(test, rt_fail(o, REGION_FAIL_NO_RESERVE), 4ULL);
+	KUNIT_EXPECT_EQ(test, o->refill_target, 4U);
+	KUNIT_EXPECT_EQ(test, o->nr_spare, 4U);
+	rt_check(test, o);
 
 	/* Capped at 16 blocks: the bound is 4. */
 	KUNIT_EXPECT_EQ(test, rt_take_blocks(c, 3), 2U);

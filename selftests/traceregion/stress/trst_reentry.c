@@ -326,9 +326,10 @@ static void trre_hit(struct trre_site *s)
 	unsigned int i = s - trre_sites, level;
 	int ri;
 
-	if (!READ_ONCE(trre.on))
-		return;
+	/* Tested with preemption off: the grace period after "off" waits. */
 	preempt_disable_notrace();
+	if (!READ_ONCE(trre.on))
+		goto out;
 	level = trre_level();
 	if (trre_sampled_out(s, this_cpu_inc_return(trre_pcpu.hits[i])) ||
 	    !rcu_is_watching() || this_cpu_read(trre_pcpu.busy[level])) {
