@@ -131,7 +131,8 @@ enum region_fail_cause {
  *	ones)
  * @reserve_blocks: spare zeroed blocks ready for atomic context; up to
  *	twice region_params.reserve_blocks right after a drop, which keeps
- *	up to the reserve's worth of the dropped blocks on top of the reserve
+ *	up to the reserve's worth of the dropped blocks on top of the reserve;
+ *	in per-CPU mode the blocks stashed by CPUs count too
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation
@@ -201,8 +202,9 @@ struct region_block {
 
 /**
  * struct region_pcpu - a region's per-CPU part
- * @cur: per-CPU mode: this CPU's current block (written under the region's
- *	lock with interrupts off, on this CPU or by a drop with the fence up)
+ * @cur: per-CPU mode: this CPU's current block (written with interrupts
+ *	off on this CPU, under the region's lock or with cmpxchg() from its
+ *	stash, and taken with xchg() by a drop with the fence up)
  * @allocs: successful allocations on this CPU
  * @bytes: bytes they handed out
  * @fail: failed allocations on this CPU, by &enum region_fail_cause
