@@ -18,8 +18,15 @@
  * Per-CPU mode (REGION_F_PERCPU): each CPU has a current block of its own,
  * bumped with local_add_return() under preempt_disable().  Only the owning
  * CPU ever bumps that block, and a local add is one instruction, so an IRQ
- * or NMI nesting on the same CPU stays correct without a lock prefix.  The
- * slow path is the same, under the same lock, for this CPU's slot.
+ * or NMI nesting on the same CPU stays correct without a lock prefix.  When
+ * that block is full, the CPU installs the next one from a small stash of
+ * its own (struct region_stash) without the lock: cmpxchg() on its slot,
+ * against the xchg() of a drop; the full block goes to the CPU's retired
+ * list.  The lock is only taken to refill the stash, a batch at a time,
+ * from the spare list, and for the first install of a generation (no
+ * current block) and when no spare is left: then the slow path is the same
+ * as in shared mode, under the same lock, for this CPU's slot.  See
+ * region_stash_install() for why each block has exactly one owner.
  *
  * Kernel rules the Go code does not face:
  *  - vmalloc() and vfree() may sleep: they are never called under the install
@@ -54,10 +61,19 @@
  *    spare lists and the block counters.  It nests inside the RCU reader
  *    and nothing is taken under it.  It is only taken through
  *    region_lock_atomic() and region_lock(), which raise this CPU's
- *    region_guard.locked: a call that would take any region's lock while
- *    its CPU is inside a locked section (a probe that fired in there, an
- *    NMI that interrupted it) fails as "recursion" instead.  So no region
- *    lock nests in another, and no CPU spins on a lock it holds.
+ *    region_guard.locked, or inside a stash section, which raised it
+ *    first: a call that would take any region's lock while its CPU is
+ *    inside a locked section (a probe that fired in there, an NMI that
+ *    interrupted it) fails as "recursion" instead.  So no region lock
+ *    nests in another, and no CPU spins on a lock it holds.
+ *  - A CPU's stash, its retired list and its stash counters (per-CPU
+ *    mode) are only touched by that CPU inside a stash section (interrupts
+ *    off, region_guard.locked raised: nothing else on the CPU is in one),
+ *    and by a drop or destroy after the grace period that follows the
+ *    fence, when no stash section can be running (region_stash_install()).
+ *    Its current block pointer is written by that CPU (cmpxchg() in a
+ *    stash section, or under the lock) and taken by a drop with xchg()
+ *    under the lock.
  *  - This module's trace events are emitted outside region->lock and never
  *    nested on one CPU (region_guard.events).
  *  - Debugfs drops are serialised by region_ondrop_mutex, taken before the
@@ -121,6 +137,31 @@ static_assert(sizeof(struct region_block) == REGION_BLOCK_SIZE);
 /* Internal verdict of region_install(): the caller must vmalloc a block. */
 #define REGION_NEED_BLOCK	REGION_FAIL_NR
 
+/* Most spare blocks a CPU's stash holds (per-CPU mode). */
+#define REGION_STASH_MAX	8
+
+/**
+ * struct region_stash - one CPU's lock-free supply of blocks (per-CPU mode)
+ * @blk: zeroed blocks never handed out, taken from the spare list under the
+ *	lock; @blk[@nr - 1] is the next to install
+ * @nr: blocks in @blk
+ * @in_use: blocks this CPU installed from @blk since the last drop; they are
+ *	in use (current or retired) and counted here instead of ->nr_in_use
+ * @installs: blocks this CPU installed from @blk since creation
+ * @retired: full blocks this CPU retired from its slot without the lock
+ *
+ * Written by its CPU inside a stash section only, and by a drop or destroy
+ * once no stash section can be running; @nr, @in_use and @installs are read
+ * lock-free by region_get_stats().
+ */
+struct region_stash {
+	struct region_block *blk[REGION_STASH_MAX];
+	unsigned int nr;
+	unsigned long in_use;
+	u64 installs;
+	struct list_head retired;
+};
+
 struct region {
 	/* All that the fast path reads: region_alloc_inline(). */
 	struct region_fast fast;
@@ -155,6 +196,8 @@ struct region {
 	u64 drops;
 	/* Sum of per-CPU bytes when the last drop freed the blocks. */
 	u64 bytes_at_drop;
+	/* Per-CPU mode: every CPU's stash; NULL in shared mode. */
+	struct region_stash __percpu *stash;
 
 	atomic_long_t vmallocs;
 	atomic_long_t vfrees;
@@ -265,6 +308,7 @@ EXPORT_SYMBOL_NS_GPL(region_fail_name, TRACEREGION);
 static bool region_test_block_new(struct region *r);
 static void region_test_stats_hook(struct region *r);
 static void region_test_name_released(struct region *r);
+static void region_test_stash_hook(struct region *r);
 #else
 static inline bool region_test_block_new(struct region *r)
 {
@@ -276,6 +320,10 @@ static inline void region_test_stats_hook(struct region *r)
 }
 
 static inline void region_test_name_released(struct region *r)
+{
+}
+
+static inline void region_test_stash_hook(struct region *r)
 {
 }
 #endif
@@ -355,14 +403,17 @@ static void region_block_free(struct region *r, struct region_block *b)
  * once; an interrupt that nests on the same CPU has a bit of its own and
  * goes on.
  *
- * @locked counts the region->lock sections this CPU is in: 0 or 1, since
- * no region lock is ever taken inside another.  It also covers the locked
- * sections of process context (refill, drop, a blocking caller's unreserve)
- * and an NMI that interrupted any locked section: such a call fails as
- * REGION_FAIL_RECURSION before it touches a lock, instead of spinning on a
- * lock its own CPU holds with interrupts off, or nesting a second region's
- * lock inside the first.  It is raised after interrupts are off, so a hard
- * IRQ never sees it set by the code it interrupted.
+ * @locked counts the region->lock sections and stash sections this CPU is
+ * in: 0 or 1, since no region lock is ever taken inside another and a stash
+ * section takes the lock only as its own (region_stash_install()).  It also
+ * covers the locked sections of process context (refill, drop, a blocking
+ * caller's unreserve) and an NMI that interrupted any locked or stash
+ * section: such a call fails as REGION_FAIL_RECURSION before it touches a
+ * lock or a stash, instead of spinning on a lock its own CPU holds with
+ * interrupts off, nesting a second region's lock inside the first, or
+ * changing a stash under the code it interrupted.  It is raised after
+ * interrupts are off, so a hard IRQ never sees it set by the code it
+ * interrupted.
  *
  * @ctx[REGION_GUARD_EVENTS] has one bit per context level, set while that
  * context emits one of this module's trace events: a probe attached to one
@@ -423,15 +474,14 @@ static __always_inline void region_ctx_exit(int which, unsigned int bit)
 			    __region_lock_atomic(__r, flags, cause));	\
 	})
 
-static bool __region_lock_atomic(struct region *r, unsigned long *flags,
-				 unsigned int *cause)
+/*
+ * The lock itself, once this CPU's guard is up and interrupts are off: in
+ * NMI only a try (REGION_FAIL_NMI_BUSY).  For region_lock_atomic() and a
+ * stash section's refill.  (Sparse: the acquire is the caller's
+ * __cond_lock().)
+ */
+static bool __region_raw_lock(struct region *r, unsigned int *cause)
 {
-	local_irq_save(*flags);
-	if (__this_cpu_inc_return(region_guard.locked) != 1) {
-		*cause = REGION_FAIL_RECURSION;
-		goto busy;
-	}
-	/* Sparse: the acquire is the wrapper's __cond_lock(). */
 	if (!in_nmi()) {
 		raw_spin_lock(&r->lock);
 		__release(&r->lock);
@@ -442,7 +492,17 @@ static bool __region_lock_atomic(struct region *r, unsigned long *flags,
 		return true;
 	}
 	*cause = REGION_FAIL_NMI_BUSY;
-busy:
+	return false;
+}
+
+static bool __region_lock_atomic(struct region *r, unsigned long *flags,
+				 unsigned int *cause)
+{
+	local_irq_save(*flags);
+	if (__this_cpu_inc_return(region_guard.locked) != 1)
+		*cause = REGION_FAIL_RECURSION;
+	else if (__region_raw_lock(r, cause))
+		return true;
 	__this_cpu_dec(region_guard.locked);
 	local_irq_restore(*flags);
 	return false;
@@ -662,6 +722,150 @@ static void region_unreserve(struct region *r, struct region_block *b)
 		region_block_free(r, b);
 }
 
+/*
+ * Blocks in use: ->nr_in_use and, in per-CPU mode, what every CPU installed
+ * from its stash.  Exact in a quiet region, approximate in a busy one.
+ */
+static unsigned long region_blocks_in_use(struct region *r)
+{
+	unsigned long n = READ_ONCE(r->nr_in_use);
+	int cpu;
+
+	if (r->stash)
+		for_each_possible_cpu(cpu)
+			n += READ_ONCE(per_cpu_ptr(r->stash, cpu)->in_use);
+	return n;
+}
+
+/*
+ * Refill this CPU's empty stash @st from the spare list: one lock round trip
+ * for up to REGION_STASH_MAX installs.  In a stash section (see
+ * region_stash_install()), which has raised region_guard.locked: the lock
+ * is taken by the rules of region_lock_atomic() (a try in NMI), the guard
+ * check already done.  Takes at most half the spare blocks, rounded up, so
+ * that one CPU leaves spares for the others and for callers of the locked
+ * path (atomic context has nothing else), and takes what the last spare
+ * is exactly as the locked path would.  Stashed blocks stay in ->nr_total
+ * (the cap) and leave ->nr_spare, so the reserve refill tops the spare
+ * list up behind them: a stash is on top of the reserve, bounded by
+ * REGION_STASH_MAX per CPU.  Returns false with *@cause set (NMI_BUSY), or
+ * left alone when there was no spare block; *@kick when the reserve wants
+ * a refill.
+ */
+static bool region_stash_refill(struct region *r, struct region_stash *st,
+				unsigned int *cause, bool *kick)
+{
+	struct region_block *b;
+	unsigned int take, nr = 0;
+
+	if (!__cond_lock(&r->lock, __region_raw_lock(r, cause)))
+		return false;
+	take = min_t(unsigned int, REGION_STASH_MAX,
+		     (r->nr_spare + 1) / 2);
+	while (nr < take) {
+		b = list_first_entry(&r->spare, struct region_block, node);
+		list_del(&b->node);
+		st->blk[nr++] = b;
+	}
+	WRITE_ONCE(r->nr_spare, r->nr_spare - nr);
+	WRITE_ONCE(st->nr, nr);
+	*kick = region_want_refill(r);
+	raw_spin_unlock(&r->lock);
+	return nr;
+}
+
+/*
+ * Per-CPU mode: replace this CPU's full current block with one from its
+ * stash, without region->lock.  Called from the slow path (preemption off,
+ * this context's REGION_GUARD_SLOW bit set) before region_install().
+ * Returns the record, or NULL with *@cause: a failure, or REGION_FAIL_NR
+ * when region_install() should do it under the lock (no current block:
+ * the first install of a generation; no spare block to stash).
+ *
+ * The stash section: interrupts off and region_guard.locked raised, as in
+ * a locked section.  So nothing else on this CPU touches the stash or the
+ * slot meanwhile: a probe or an NMI that re-enters gets "recursion" (its
+ * fast path may still bump the current block, which is fine: the new block
+ * is published with its offset already set).  And, interrupts off, the
+ * section is an RCU reader, which a drop's grace period waits for.
+ *
+ * The fence is tested inside the section, so no stash section is left
+ * running that saw it down once a drop's synchronize_rcu() has returned
+ * (the section then either ended before the grace period, or began after
+ * the fence store and sees it): from there to the lift, the drop owns
+ * every CPU's stash, retired list and counters, and collects them.
+ *
+ * The drop's take of the current block, before its grace period, can still
+ * race with a section that saw the fence down.  This CPU's slot is written
+ * only by this CPU, in a stash or locked section (never both at once), and
+ * by a drop's xchg() under the lock; a stash section installs with
+ * cmpxchg() from the block @b it found.  Each block has one owner:
+ *  - cmpxchg() succeeds: the drop's xchg() is later or absent; @b is ours
+ *    and goes to the retired list (collected after the grace period), the
+ *    new block is the slot's (the drop's xchg() takes it, or a later
+ *    install retires it).
+ *  - cmpxchg() fails: only a drop can have changed the slot, so it took
+ *    @b; the new block was never published, it stays in the stash with
+ *    its offset put back to 0, untouched, and the call fails as "dropping".
+ * A slot found NULL is left to region_install(), which tests the fence
+ * under the lock the drop takes the slots under: cmpxchg() from NULL could
+ * succeed after the drop's take and publish a block the drop never sees.
+ */
+static void *region_stash_install(struct region *r, unsigned long n,
+				  unsigned int *cause)
+{
+	struct region_block *b, *nb;
+	struct region_stash *st;
+	struct region_pcpu *pc;
+	unsigned long flags;
+	bool kick = false, installed = false;
+	void *p = NULL;
+
+	local_irq_save(flags);
+	if (__this_cpu_inc_return(region_guard.locked) != 1) {
+		*cause = REGION_FAIL_RECURSION;
+		goto out;
+	}
+	if (READ_ONCE(r->fenced)) {
+		*cause = REGION_FAIL_DROPPING;
+		goto out;
+	}
+	pc = this_cpu_ptr(r->fast.pcpu);
+	st = this_cpu_ptr(r->stash);
+	b = rcu_dereference_sched(pc->cur);
+	/* Re-check: an interrupt may have installed a block before this. */
+	if (!b || region_block_bump_local(b, n, &p))
+		goto out;
+	if (!st->nr && !region_stash_refill(r, st, cause, &kick))
+		goto out;
+
+	region_test_stash_hook(r);
+	nb = st->blk[st->nr - 1];
+	/* Ordered before the pointer by the fully ordered cmpxchg(). */
+	local_set(&nb->loff, n);
+	if (cmpxchg((struct region_block __force **)&pc->cur, b, nb) != b) {
+		/* A drop took @b: @nb was never published. */
+		local_set(&nb->loff, 0);
+		*cause = REGION_FAIL_DROPPING;
+		goto out;
+	}
+	WRITE_ONCE(st->nr, st->nr - 1);
+	list_add_tail(&b->node, &st->retired);
+	WRITE_ONCE(st->in_use, st->in_use + 1);
+	WRITE_ONCE(st->installs, st->installs + 1);
+	p = nb->data;
+	installed = true;
+out:
+	__this_cpu_dec(region_guard.locked);
+	local_irq_restore(flags);
+	if (kick)
+		irq_work_queue(&r->refill_iw);
+	if (installed)
+		region_trace(block_install, r->name, region_blocks_in_use(r),
+			     true, n);
+	return p;
+}
+
 /**
  * __region_alloc_slow() - the slow path of region_alloc_inline()
  * @f: the region (its head, which the fast path reads)
@@ -704,7 +908,13 @@ void *__region_alloc_slow(struct region_fast *f, size_t size, gfp_t gfp)
 		preempt_disable_notrace();
 		bit = region_ctx_bit();
 		if (region_ctx_enter(REGION_GUARD_SLOW, bit)) {
-			p = region_install(r, n, &fresh, can_block, &cause);
+			p = NULL;
+			/* With a fresh block in hand, install that one. */
+			if (r->stash && !fresh)
+				p = region_stash_install(r, n, &cause);
+			if (!p && cause == REGION_FAIL_NR)
+				p = region_install(r, n, &fresh, can_block,
+						   &cause);
 			/* Counted in the section: a drop's snapshot has it. */
 			if (p) {
 				this_cpu_inc(r->fast.pcpu->allocs);
@@ -826,7 +1036,9 @@ static void region_fence(struct region *r)
 
 /*
  * Move every current block (the shared one, or each CPU's) to @list.  With
- * the fence up and ->lock held, or on a region nobody can reach.
+ * the fence up and ->lock held, or on a region nobody can reach.  A CPU's
+ * slot is taken with xchg(): its owner may be installing from its stash
+ * right now, without the lock (see region_stash_install()).
  */
 static void region_take_current(struct region *r, struct list_head *list)
 {
@@ -840,11 +1052,57 @@ static void region_take_current(struct region *r, struct list_head *list)
 	for_each_possible_cpu(cpu) {
 		struct region_pcpu *pc = per_cpu_ptr(r->fast.pcpu, cpu);
 
-		b = rcu_dereference_protected(pc->cur, true);
-		RCU_INIT_POINTER(pc->cur, NULL);
+		b = xchg((struct region_block __force **)&pc->cur, NULL);
 		if (b)
 			list_add(&b->node, list);
 	}
+}
+
+/*
+ * Collect every CPU's stash (per-CPU mode): the retired blocks onto
+ * @victims, the stashed ones back onto the spare list (up to what a drop
+ * keeps: twice the reserve, or the deepened reserve; the rest onto
+ * @surplus, out of the cap, for the caller to free).  Returns the blocks the stashes had installed.
+ * Under ->lock, with no stash section running: the fence is up and its
+ * grace period over (region_stash_install()), or nobody can reach the
+ * region.
+ *
+ * Stashed blocks are zero and were never handed out, so they need no
+ * clearing, but they go back rather than stay: a CPU that stops
+ * allocating would otherwise keep its stash for good, out of reach of the
+ * CPUs and atomic callers that need a spare.
+ */
+static unsigned long region_take_stashes(struct region *r,
+					 struct list_head *victims,
+					 struct list_head *surplus)
+{
+	unsigned long in_use = 0;
+	struct region_block *b;
+	int cpu;
+
+	lockdep_assert_held(&r->lock);
+	if (!r->stash)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		struct region_stash *st = per_cpu_ptr(r->stash, cpu);
+
+		list_splice_init(&st->retired, victims);
+		in_use += st->in_use;
+		WRITE_ONCE(st->in_use, 0);
+		while (st->nr) {
+			b = st->blk[st->nr - 1];
+			WRITE_ONCE(st->nr, st->nr - 1);
+			if (r->nr_spare < max(2 * r->reserve_target,
+					      r->refill_target)) {
+				list_add(&b->node, &r->spare);
+				WRITE_ONCE(r->nr_spare, r->nr_spare + 1);
+			} else {
+				list_add(&b->node, surplus);
+				r->nr_total--;
+			}
+		}
+	}
+	return in_use;
 }
 
 /*
@@ -920,6 +1178,7 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	struct region_block *b, *tmp;
 	unsigned int nr_keep;
 	LIST_HEAD(victims);
+	LIST_HEAD(surplus);
 	u64 live;
 	bool keep;
 
@@ -946,7 +1205,8 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 
 	region_lock(r, &flags);
 	list_splice_init(&r->full, &victims);
-	nr_blocks = r->nr_in_use;
+	/* The grace period is over: no stash section is running. */
+	nr_blocks = r->nr_in_use + region_take_stashes(r, &victims, &surplus);
 	WRITE_ONCE(r->nr_in_use, 0);
 	WRITE_ONCE(r->drops, r->drops + 1);
 	/* Quiet: the fence is up and every allocator has returned. */
@@ -961,15 +1221,16 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	smp_mb();
 	WRITE_ONCE(r->bytes_at_drop, r->bytes_at_drop + live);
 	region_unlock(r, flags);
+	list_for_each_entry_safe(b, tmp, &surplus, node)
+		region_block_free(r, b);
 
 	/*
 	 * Recycle dropped blocks, zeroed here in process context, as spares
 	 * on top of the reserve (the refill worker refuses while the fence is
 	 * up, but one already in vmalloc may add its block), up to what the
-	 * region keeps; vfree the rest.  A
-	 * region whose generation fits in the reserve then makes no vmalloc
-	 * calls at all in steady state.  Only the used part of a block needs
-	 * zeroing.
+	 * region keeps; vfree the rest.  A region whose generation fits in
+	 * the reserve then makes no vmalloc calls at all in steady state.
+	 * Only the used part of a block needs zeroing.
 	 */
 	nr_keep = region_settle_reserve(r);
 	list_for_each_entry_safe(b, tmp, &victims, node) {
@@ -1092,7 +1353,7 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	 * shows as less waste (clamped at 0 below), not as a block of false
 	 * waste.
 	 */
-	st->blocks_held = READ_ONCE(r->nr_in_use);
+	st->blocks_held = region_blocks_in_use(r);
 	/*
 	 * A drop frees current blocks only after a grace period, which waits
 	 * for this preempt-disabled section (not rcu_read_lock(), whose
@@ -1110,6 +1371,14 @@ void region_get_stats(struct region *r, struct region_stats *st)
 	preempt_enable_notrace();
 	st->reserve_blocks = READ_ONCE(r->nr_spare);
 	st->block_installs = READ_ONCE(r->installs);
+	if (r->stash) {
+		for_each_possible_cpu(cpu) {
+			struct region_stash *rs = per_cpu_ptr(r->stash, cpu);
+
+			st->reserve_blocks += READ_ONCE(rs->nr);
+			st->block_installs += READ_ONCE(rs->installs);
+		}
+	}
 	st->recycled = READ_ONCE(r->recycled);
 	st->drops = READ_ONCE(r->drops);
 
@@ -1316,14 +1585,22 @@ static struct region *region_find(const char *name)
 static void region_free_all(struct region *r)
 {
 	struct region_block *b, *tmp;
+	unsigned long flags;
+	LIST_HEAD(surplus);
 
+	/* The lock for its lockdep assertion only: nobody else takes it. */
+	region_lock(r, &flags);
 	region_take_current(r, &r->full);
+	region_take_stashes(r, &r->full, &surplus);
+	region_unlock(r, flags);
+	list_splice_init(&surplus, &r->full);
 	list_for_each_entry_safe(b, tmp, &r->full, node)
 		region_block_free(r, b);
 	list_for_each_entry_safe(b, tmp, &r->spare, node)
 		region_block_free(r, b);
 	if (r->gslot)
 		region_gen_put(r->gslot->g);
+	free_percpu(r->stash);
 	free_percpu(r->fast.pcpu);
 	kfree(r);
 }
@@ -1340,6 +1617,7 @@ static struct region *region_create_in(const char *name,
 	unsigned long cap;
 	struct region *r;
 	unsigned int i;
+	int cpu;
 
 	might_sleep();
 	if (!p)
@@ -1356,10 +1634,17 @@ static struct region *region_create_in(const char *name,
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->fast.pcpu = alloc_percpu(struct region_pcpu);
-	if (!r->fast.pcpu) {
+	if (p->flags & REGION_F_PERCPU)
+		r->stash = alloc_percpu(struct region_stash);
+	if (!r->fast.pcpu || ((p->flags & REGION_F_PERCPU) && !r->stash)) {
+		free_percpu(r->stash);
+		free_percpu(r->fast.pcpu);
 		kfree(r);
 		return ERR_PTR(-ENOMEM);
 	}
+	if (r->stash)
+		for_each_possible_cpu(cpu)
+			INIT_LIST_HEAD(&per_cpu_ptr(r->stash, cpu)->retired);
 	strscpy(r->name, name, sizeof(r->name));
 	raw_spin_lock_init(&r->lock);
 	INIT_LIST_HEAD(&r->full);

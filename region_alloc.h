@@ -135,7 +135,8 @@ enum region_fail_cause {
  *	refill target (region_params.reserve_blocks, deepened while
  *	non-blocking callers find the reserve empty, at most 64), or twice
  *	region_params.reserve_blocks right after a drop, which recycles
- *	dropped blocks on top of the reserve
+ *	dropped blocks on top of the reserve; in per-CPU mode the blocks
+ *	stashed by CPUs count too
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation
@@ -210,8 +211,9 @@ struct region_block {
 
 /**
  * struct region_pcpu - a region's per-CPU part
- * @cur: per-CPU mode: this CPU's current block (written under the region's
- *	lock with interrupts off, on this CPU or by a drop with the fence up)
+ * @cur: per-CPU mode: this CPU's current block (written with interrupts
+ *	off on this CPU, under the region's lock or with cmpxchg() from its
+ *	stash, and taken with xchg() by a drop with the fence up)
  * @allocs: successful allocations on this CPU
  * @bytes: bytes they handed out
  * @fail: failed allocations on this CPU, by &enum region_fail_cause

@@ -21,7 +21,11 @@
  *  - region_test_stats_hook(), inside region_get_stats() right after its
  *    load of bytes_at_drop: a hook can allocate and drop in that window;
  *  - region_test_name_released(), inside region_destroy() right after the
- *    region left region_list: a hook can reuse the name.
+ *    region left region_list: a hook can reuse the name;
+ *  - region_test_stash_hook(), inside a stash section (per-CPU mode,
+ *    interrupts off, no lock held) right before its cmpxchg() installs the
+ *    next stashed block: a hook can wait there for a drop on another CPU
+ *    to take the current block.
  *
  * Cases that need concurrency use kthreads; the NMI cases raise a real NMI
  * on the current CPU with a self-IPI and allocate from an NMI handler.
@@ -49,6 +53,7 @@ static char region_test_target[REGION_NAME_MAX + 1];
 static bool (*region_test_hook)(struct region *r);
 static void (*region_test_stats_fn)(struct region *r);
 static void (*region_test_name_fn)(struct region *r);
+static void (*region_test_stash_fn)(struct region *r);
 
 #ifdef CONFIG_FAULT_INJECTION
 static struct fault_attr region_test_fail_attr = FAULT_ATTR_INITIALIZER;
@@ -98,6 +103,15 @@ static void region_test_name_released(struct region *r)
 		fn(r);
 }
 
+/* In a stash section, right before the install's cmpxchg(). */
+static void region_test_stash_hook(struct region *r)
+{
+	void (*fn)(struct region *r) = READ_ONCE(region_test_stash_fn);
+
+	if (fn && region_test_is_target(r))
+		fn(r);
+}
+
 /*
  * Fail block allocations of region @name: skip @skip of them, then fail
  * @times (-1: all).  Returns false when the kernel has no fault injection.
@@ -129,6 +143,7 @@ static void rt_seam_reset(void)
 	WRITE_ONCE(region_test_hook, NULL);
 	WRITE_ONCE(region_test_stats_fn, NULL);
 	WRITE_ONCE(region_test_name_fn, NULL);
+	WRITE_ONCE(region_test_stash_fn, NULL);
 	region_test_target[0] = '\0';
 }
 
@@ -278,14 +293,21 @@ static u64 rt_fail(struct region *r, enum region_fail_cause cause)
  * ever vmalloc'ed is in use, spare or vfree'd (none leaked), spare blocks
  * are zero, the cap holds, and the byte counters add up.
  */
+static bool rt_block_dirty(struct region_block *b)
+{
+	return atomic_long_read(&b->off) ||
+	       memchr_inv(b->data, 0, REGION_MAX_ALLOC);
+}
+
 static void rt_check(struct kunit *test, struct region *r)
 {
-	unsigned long flags, nfull = 0, nspare = 0, dirty = 0;
+	unsigned long flags, nfull = 0, nspare = 0, dirty = 0, nstash = 0;
 	unsigned long in_use, spare, total, ncur;
 	struct region_block *b, **cur;
 	struct region_stats st;
+	unsigned int j;
 	u64 sum = 0;
-	int i;
+	int i, cpu;
 
 	cur = kunit_kcalloc(test, nr_cpu_ids + 1, sizeof(*cur), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cur);
@@ -298,25 +320,48 @@ static void rt_check(struct kunit *test, struct region *r)
 		nfull++;
 	list_for_each_entry(b, &r->spare, node) {
 		nspare++;
-		if (atomic_long_read(&b->off) ||
-		    memchr_inv(b->data, 0, REGION_MAX_ALLOC))
+		if (rt_block_dirty(b))
 			dirty++;
 	}
 	in_use = r->nr_in_use;
 	spare = r->nr_spare;
 	total = r->nr_total;
+	/* Per-CPU mode: the stashes (zero, never handed out) and retirees. */
+	for_each_possible_cpu(cpu) {
+		struct region_stash *rs;
+
+		if (!r->stash)
+			break;
+		rs = per_cpu_ptr(r->stash, cpu);
+		list_for_each_entry(b, &rs->retired, node)
+			nfull++;
+		in_use += rs->in_use;
+		KUNIT_EXPECT_LE(test, rs->nr, REGION_STASH_MAX);
+		for (j = 0; j < rs->nr && j < REGION_STASH_MAX; j++) {
+			nstash++;
+			if (rt_block_dirty(rs->blk[j]))
+				dirty++;
+		}
+	}
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 
 	KUNIT_EXPECT_EQ(test, nfull + ncur, in_use);
 	if (!r->fast.percpu)
 		KUNIT_EXPECT_LE(test, ncur, 1UL);
+	else
+		KUNIT_EXPECT_NOT_NULL(test, r->stash);
 	KUNIT_EXPECT_EQ(test, nspare, spare);
-	KUNIT_EXPECT_EQ(test, total, in_use + spare);
-	/* The adaptive reserve stays within its bounds. */
+	/*
+	 * The adaptive reserve stays within its bounds (the stashes, at most
+	 * REGION_STASH_MAX a CPU, are on top of it).
+	 */
 	KUNIT_EXPECT_GE(test, r->refill_target, r->reserve_target);
 	KUNIT_EXPECT_LE(test, r->refill_target, region_refill_max(r));
 	KUNIT_EXPECT_LE(test, spare, (unsigned long)max(2 * r->reserve_target,
 							r->refill_target));
+	/* The cap counts stashed blocks: they are spares. */
+	spare += nstash;
+	KUNIT_EXPECT_EQ(test, total, in_use + spare);
 	if (r->max_blocks)
 		KUNIT_EXPECT_LE(test, total, r->max_blocks);
 	KUNIT_EXPECT_EQ(test, dirty, 0);
@@ -1141,6 +1186,15 @@ static u64 rt_walk_live(struct kunit *test, struct region *r)
 		live += rt_walk_block(cur[i]);
 	list_for_each_entry(b, &r->full, node)
 		live += rt_walk_block(b);
+	/* Per-CPU mode: the blocks CPUs retired from a stash install. */
+	if (r->stash) {
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			list_for_each_entry(b, &per_cpu_ptr(r->stash, cpu)->retired,
+					    node)
+				live += rt_walk_block(b);
+	}
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return live;
 }
@@ -1244,6 +1298,7 @@ static void rt_recursion(struct kunit *test, unsigned int mode)
 	u8 *first, *fast = NULL, *fill = NULL, *slow_a = NULL, *slow_b = NULL;
 	u8 *self_b = NULL, *after, *want_after;
 	unsigned int cause = REGION_FAIL_NR;
+	struct region_stats st;
 	unsigned long irqs, flags;
 	bool locked;
 
@@ -1285,8 +1340,11 @@ static void rt_recursion(struct kunit *test, unsigned int mode)
 	KUNIT_EXPECT_EQ(test, rt_fail(b, REGION_FAIL_RECURSION), 2ULL);
 	rt_quiesce(a);
 	rt_quiesce(b);
-	KUNIT_EXPECT_EQ(test, a->installs, 2ULL);
-	KUNIT_EXPECT_EQ(test, b->installs, 0ULL);
+	/* Stats, not ->installs: per-CPU mode installs "after" from a stash. */
+	region_get_stats(a, &st);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 2ULL);
+	region_get_stats(b, &st);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 0ULL);
 	rt_check_guards(test);
 	rt_check(test, a);
 	rt_check(test, b);
@@ -1569,6 +1627,288 @@ static void rt_name_reuse(struct kunit *test)
 	mutex_lock(&region_mutex);
 	KUNIT_EXPECT_NULL(test, region_find("rt-reuse"));
 	mutex_unlock(&region_mutex);
+}
+
+/*
+ * Per-CPU mode's stash: a full block is replaced from the CPU's stash
+ * without region->lock, the lock only refills the stash a batch at a time.
+ */
+
+/* This CPU's stash; preemption off, or a quiet region. */
+static struct region_stash *rt_this_stash(struct region *r)
+{
+	return this_cpu_ptr(r->stash);
+}
+
+static struct {
+	const char *name;
+	unsigned int events;
+	unsigned long last_held;
+} rt_installs;
+
+static void rt_probe_block_install(void *data, const char *name,
+				   unsigned long blocks_held, bool spare,
+				   unsigned long size)
+{
+	if (strcmp(name, rt_installs.name))
+		return;
+	rt_installs.events++;
+	rt_installs.last_held = blocks_held;
+}
+
+/*
+ * Figures after stash installs: one locked install (no current block),
+ * then ten from the stash, refilled twice (8 of 15 spares, then 4 of 7).
+ * Every figure counts stashed blocks as spares and stash installs as
+ * installs, the block_install event fires for each, the identities hold
+ * and a drop gives the stash back to the spare list.
+ */
+static void rt_stash_stats(struct kunit *test)
+{
+	struct region *r = rt_new_flags(test, "rt-stash", 0, 16,
+					REGION_F_PERCPU);
+	unsigned int i, ok = 0, stashed = 0;
+	u64 locked_installs = 0, stash_installs = 0;
+	struct region_stats st;
+	unsigned long flags;
+	int err, cpu;
+
+	rt_quiesce(r);
+	rt_installs.name = "rt-stash";
+	rt_installs.events = 0;
+	err = register_trace_block_install(rt_probe_block_install, NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* Interrupts off: one CPU, and the reserve refill waits. */
+	local_irq_save(flags);
+	for (i = 0; i < 11; i++)
+		if (region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC))
+			ok++;
+	region_get_stats(r, &st);
+	locked_installs = r->installs;
+	stash_installs = rt_this_stash(r)->installs;
+	stashed = rt_this_stash(r)->nr;
+	local_irq_restore(flags);
+	unregister_trace_block_install(rt_probe_block_install, NULL);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_EQ(test, ok, 11U);
+	KUNIT_EXPECT_EQ(test, locked_installs, 1ULL);
+	KUNIT_EXPECT_EQ(test, stash_installs, 10ULL);
+	KUNIT_EXPECT_EQ(test, stashed, 2U);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 11ULL);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 11ULL);
+	/* 16 - 1 - 8 - 4 on the spare list, and 2 in the stash. */
+	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 5ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_held,
+			st.bytes_live + st.bytes_free + st.bytes_wasted +
+			st.blocks_held * REGION_BLOCK_HDR);
+	KUNIT_EXPECT_EQ(test, rt_installs.events, 11U);
+	KUNIT_EXPECT_EQ(test, rt_installs.last_held, 11UL);
+	rt_check(test, r);
+
+	region_drop(r);
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, per_cpu_ptr(r->stash, cpu)->nr, 0U);
+		KUNIT_EXPECT_EQ(test, per_cpu_ptr(r->stash, cpu)->in_use, 0UL);
+		KUNIT_EXPECT_TRUE(test,
+				  list_empty(&per_cpu_ptr(r->stash, cpu)->retired));
+	}
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.bytes_held, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 11ULL);
+	KUNIT_EXPECT_LE(test, st.reserve_blocks, 32ULL);
+	rt_check(test, r);
+	/* A second generation, left for region_destroy() (and kmemleak). */
+	local_irq_save(flags);
+	for (i = 0, ok = 0; i < 4; i++)
+		if (region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC))
+			ok++;
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ok, 4U);
+	rt_check(test, r);
+}
+
+/* A kthread on another CPU that holds a region's lock, or drops it. */
+static struct {
+	struct region *r;
+	bool go, held, release, timed_out, in_hook, took, dropped;
+} rt_sx;
+
+static int rt_lock_holder_fn(void *data)
+{
+	unsigned long flags;
+	int i;
+
+	while (!READ_ONCE(rt_sx.go) && !kthread_should_stop())
+		usleep_range(500, 1000);
+	if (READ_ONCE(rt_sx.go)) {
+		raw_spin_lock_irqsave(&rt_sx.r->lock, flags);
+		WRITE_ONCE(rt_sx.held, true);
+		/* At most a second, so that a failing case does not hang. */
+		for (i = 0; i < 1000 && !READ_ONCE(rt_sx.release); i++)
+			mdelay(1);
+		WRITE_ONCE(rt_sx.timed_out, !READ_ONCE(rt_sx.release));
+		WRITE_ONCE(rt_sx.held, false);
+		raw_spin_unlock_irqrestore(&rt_sx.r->lock, flags);
+	}
+	while (!kthread_should_stop())
+		usleep_range(500, 1000);
+	return 0;
+}
+
+/* Pin the case's thread to @cpu, the other kthread to another CPU. */
+static int rt_stash_cpus(struct kunit *test, int *other)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+
+	*other = cpumask_next(cpu, cpu_online_mask);
+	if (*other >= nr_cpu_ids)
+		return -1;
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+			0);
+	return cpu;
+}
+
+/*
+ * A stash install takes no lock: another CPU holds region->lock (for a
+ * second at most) while this CPU fills its block and installs the next one
+ * from its stash.  Had the install taken the lock, it would have waited
+ * for the holder to give up.
+ */
+static void rt_stash_no_lock(struct kunit *test)
+{
+	struct region *r = rt_new_flags(test, "rt-stash-nolock", 0, 8,
+					REGION_F_PERCPU);
+	u64 before = 0, after = 0, locked_before, locked_after;
+	bool held_throughout = false;
+	unsigned int stashed = 0;
+	void *p = NULL;
+	int cpu, other, i;
+
+	if (rt_stash_cpus(test, &other) < 0)
+		kunit_skip(test, "one CPU");
+	memset(&rt_sx, 0, sizeof(rt_sx));
+	rt_sx.r = r;
+	rt_start_thread(test, rt_lock_holder_fn, NULL, other);
+	/* No current block: a locked install; then fill it, stash one. */
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(r);
+	cpu = get_cpu();
+	stashed = rt_this_stash(r)->nr;
+	put_cpu();
+	KUNIT_ASSERT_GT(test, stashed, 0U);
+
+	WRITE_ONCE(rt_sx.go, true);
+	for (i = 0; i < 1000 && !READ_ONCE(rt_sx.held); i++)
+		usleep_range(500, 1000);
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(rt_sx.held));
+	preempt_disable();
+	locked_before = READ_ONCE(r->installs);
+	before = rt_this_stash(r)->installs;
+	p = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	after = rt_this_stash(r)->installs;
+	held_throughout = READ_ONCE(rt_sx.held) && !READ_ONCE(rt_sx.timed_out);
+	locked_after = READ_ONCE(r->installs);
+	preempt_enable();
+	WRITE_ONCE(rt_sx.release, true);
+	for (i = 0; i < 2000 && READ_ONCE(rt_sx.held); i++)
+		usleep_range(500, 1000);
+
+	KUNIT_EXPECT_EQ(test, raw_smp_processor_id(), cpu);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, held_throughout);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(rt_sx.timed_out));
+	KUNIT_EXPECT_EQ(test, after, before + 1);
+	KUNIT_EXPECT_EQ(test, locked_after, locked_before);
+	rt_check(test, r);
+}
+
+/*
+ * In a stash section, before its cmpxchg(): wait until a drop on another
+ * CPU has taken this CPU's current block (it does so before its grace
+ * period, which waits for this section).
+ */
+static void rt_stash_wait_drop(struct region *r)
+{
+	int i;
+
+	WRITE_ONCE(region_test_stash_fn, NULL);
+	WRITE_ONCE(rt_sx.in_hook, true);
+	for (i = 0; i < 1000; i++) {
+		if (!rcu_access_pointer(this_cpu_ptr(r->fast.pcpu)->cur))
+			break;
+		mdelay(1);
+	}
+	WRITE_ONCE(rt_sx.took, !rcu_access_pointer(this_cpu_ptr(r->fast.pcpu)->cur));
+}
+
+static int rt_stash_dropper_fn(void *data)
+{
+	int i;
+
+	for (i = 0; i < 2000 && !READ_ONCE(rt_sx.in_hook) &&
+	     !kthread_should_stop(); i++)
+		usleep_range(500, 1000);
+	if (READ_ONCE(rt_sx.in_hook)) {
+		region_drop(rt_sx.r);
+		WRITE_ONCE(rt_sx.dropped, true);
+	}
+	while (!kthread_should_stop())
+		usleep_range(500, 1000);
+	return 0;
+}
+
+/*
+ * A drop takes this CPU's current block while its stash section is about
+ * to install the next one: the cmpxchg() fails, the allocation fails as
+ * "dropping", the block it was about to install goes back to the stash
+ * unpublished (zero: rt_check()) and from there, with the drop, to the
+ * spare list; the block the drop took is the drop's.  Nothing leaks
+ * (vmalloc_calls - vfree_calls, and kmemleak at the end of the run).
+ */
+static void rt_stash_drop_race(struct kunit *test)
+{
+	struct region *r = rt_new_flags(test, "rt-stash-drop", 0, 8,
+					REGION_F_PERCPU);
+	struct region_stats st;
+	int cpu, other, i;
+	void *p;
+
+	cpu = rt_stash_cpus(test, &other);
+	if (cpu < 0)
+		kunit_skip(test, "one CPU");
+	memset(&rt_sx, 0, sizeof(rt_sx));
+	rt_sx.r = r;
+	KUNIT_ASSERT_NOT_NULL(test, region_alloc(r, REGION_MAX_ALLOC,
+						 GFP_KERNEL));
+	rt_quiesce(r);
+	strscpy(region_test_target, "rt-stash-drop",
+		sizeof(region_test_target));
+	WRITE_ONCE(region_test_stash_fn, rt_stash_wait_drop);
+	rt_start_thread(test, rt_stash_dropper_fn, NULL, other);
+	p = region_alloc(r, REGION_MAX_ALLOC, GFP_ATOMIC);
+	for (i = 0; i < 5000 && !READ_ONCE(rt_sx.dropped); i++)
+		usleep_range(500, 1000);
+
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(rt_sx.in_hook));
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(rt_sx.dropped));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(rt_sx.took));
+	KUNIT_EXPECT_NULL(test, p);
+	region_get_stats(r, &st);
+	KUNIT_EXPECT_EQ(test, st.fail[REGION_FAIL_DROPPING], 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.blocks_held, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 1ULL);
+	KUNIT_EXPECT_EQ(test, per_cpu_ptr(r->stash, cpu)->nr, 0U);
+	rt_check(test, r);
+	/* The fence is down: the next allocation installs a block again. */
+	KUNIT_EXPECT_NOT_NULL(test, region_alloc(r, 8, GFP_KERNEL));
+	rt_check(test, r);
 }
 
 /*
@@ -2287,6 +2627,9 @@ static struct kunit_case region_test_cases[] = {
 	KUNIT_CASE(rt_name_reuse),
 	KUNIT_CASE(rt_bump_overflow_shared),
 	KUNIT_CASE(rt_bump_overflow_percpu),
+	KUNIT_CASE(rt_stash_stats),
+	KUNIT_CASE(rt_stash_no_lock),
+	KUNIT_CASE(rt_stash_drop_race),
 	KUNIT_CASE(rt_on_drop_refuses),
 	KUNIT_CASE(rt_orphan),
 	KUNIT_CASE(rt_nmi_trylock_shared),
