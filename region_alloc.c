@@ -17,8 +17,9 @@
  *
  * Per-CPU mode (REGION_F_PERCPU): each CPU has a current block of its own,
  * bumped with local_add_return() under preempt_disable().  Only the owning
- * CPU ever bumps that block, and a local add is one instruction, so an IRQ
- * or NMI nesting on the same CPU stays correct without a lock prefix.  When
+ * CPU ever bumps that block, and a local add is indivisible on its CPU (one
+ * instruction on x86), so an IRQ or NMI nesting on the same CPU stays
+ * correct without a lock prefix.  When
  * that block is full, the CPU installs the next one from a small stash of
  * its own (struct region_stash) without the lock: cmpxchg() on its slot,
  * against the xchg() of a drop; the full block goes to the CPU's retired
@@ -612,6 +613,21 @@ static void region_refill_grow(struct region *r)
 }
 
 /*
+ * Blocks in use: ->nr_in_use and, in per-CPU mode, what every CPU installed
+ * from its stash.  Exact in a quiet region, approximate in a busy one.
+ */
+static unsigned long region_blocks_in_use(struct region *r)
+{
+	unsigned long n = READ_ONCE(r->nr_in_use);
+	int cpu;
+
+	if (r->stash)
+		for_each_possible_cpu(cpu)
+			n += READ_ONCE(per_cpu_ptr(r->stash, cpu)->in_use);
+	return n;
+}
+
+/*
  * The slow path under the install lock.  Called with preemption disabled (an
  * RCU reader), so a block installed here cannot be freed by a drop before
  * this caller's region_alloc() has returned.
@@ -698,7 +714,8 @@ out:
 	if (kick)
 		irq_work_queue(&r->refill_iw);
 	if (held)
-		region_trace(block_install, r->name, held, spare, n);
+		region_trace(block_install, r->name, region_blocks_in_use(r),
+			     spare, n);
 	return p;
 }
 
@@ -723,29 +740,16 @@ static void region_unreserve(struct region *r, struct region_block *b)
 }
 
 /*
- * Blocks in use: ->nr_in_use and, in per-CPU mode, what every CPU installed
- * from its stash.  Exact in a quiet region, approximate in a busy one.
- */
-static unsigned long region_blocks_in_use(struct region *r)
-{
-	unsigned long n = READ_ONCE(r->nr_in_use);
-	int cpu;
-
-	if (r->stash)
-		for_each_possible_cpu(cpu)
-			n += READ_ONCE(per_cpu_ptr(r->stash, cpu)->in_use);
-	return n;
-}
-
-/*
  * Refill this CPU's empty stash @st from the spare list: one lock round trip
  * for up to REGION_STASH_MAX installs.  In a stash section (see
  * region_stash_install()), which has raised region_guard.locked: the lock
  * is taken by the rules of region_lock_atomic() (a try in NMI), the guard
- * check already done.  Takes at most half the spare blocks, rounded up, so
+ * check already done.  Takes this CPU's share of the spare blocks (their
+ * number over the online CPUs, at least one, at most REGION_STASH_MAX), so
  * that one CPU leaves spares for the others and for callers of the locked
- * path (atomic context has nothing else), and takes what the last spare
- * is exactly as the locked path would.  Stashed blocks stay in ->nr_total
+ * path (atomic context has nothing else): a burst on every CPU before the
+ * refill runs then finds as many spares in all as without stashes.  The
+ * last spare is taken exactly as the locked path would take it.  Stashed blocks stay in ->nr_total
  * (the cap) and leave ->nr_spare, so the reserve refill tops the spare
  * list up behind them: a stash is on top of the reserve, bounded by
  * REGION_STASH_MAX per CPU.  Returns false with *@cause set (NMI_BUSY), or
@@ -760,8 +764,9 @@ static bool region_stash_refill(struct region *r, struct region_stash *st,
 
 	if (!__cond_lock(&r->lock, __region_raw_lock(r, cause)))
 		return false;
-	take = min_t(unsigned int, REGION_STASH_MAX,
-		     (r->nr_spare + 1) / 2);
+	take = clamp_t(unsigned int, r->nr_spare / num_online_cpus(), 1,
+		       REGION_STASH_MAX);
+	take = min(take, r->nr_spare);
 	while (nr < take) {
 		b = list_first_entry(&r->spare, struct region_block, node);
 		list_del(&b->node);
@@ -1203,6 +1208,11 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 		WRITE_ONCE(region_ondrop_task, NULL);
 	}
 
+	/*
+	 * Settled first, so that the stashes go back to the spare list only
+	 * up to what the region keeps now.
+	 */
+	nr_keep = region_settle_reserve(r);
 	region_lock(r, &flags);
 	list_splice_init(&r->full, &victims);
 	/* The grace period is over: no stash section is running. */
@@ -1232,10 +1242,12 @@ static void region_do_drop(struct region *r, bool from_debugfs)
 	 * the reserve then makes no vmalloc calls at all in steady state.
 	 * Only the used part of a block needs zeroing.
 	 */
-	nr_keep = region_settle_reserve(r);
 	list_for_each_entry_safe(b, tmp, &victims, node) {
 		list_del(&b->node);
-		keep = READ_ONCE(r->nr_spare) < nr_keep;
+		/* At most the reserve's worth, or the deepened reserve's. */
+		keep = nr_recycled < max(r->reserve_target,
+					 READ_ONCE(r->refill_target)) &&
+		       READ_ONCE(r->nr_spare) < nr_keep;
 		if (keep) {
 			memset(b->data, 0, region_block_used(b));
 			atomic_long_set(&b->off, 0);

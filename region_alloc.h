@@ -135,8 +135,9 @@ enum region_fail_cause {
  *	refill target (region_params.reserve_blocks, deepened while
  *	non-blocking callers find the reserve empty, at most 64), or twice
  *	region_params.reserve_blocks right after a drop, which recycles
- *	dropped blocks on top of the reserve; in per-CPU mode the blocks
- *	stashed by CPUs count too
+ *	dropped blocks on top of the reserve; in per-CPU mode the blocks in
+ *	the CPUs' stashes (up to 8 a CPU, usable by their CPU only) count
+ *	too, on top of these bounds
  * @block_installs: blocks made current since creation
  * @vmalloc_calls: blocks obtained from vmalloc since creation
  * @vfree_calls: blocks given back with vfree since creation

@@ -820,6 +820,17 @@ static unsigned int rt_take_blocks(struct region *r, unsigned int n)
  * frees the spare blocks beyond both it and twice the reserve.  A region
  * created without a reserve never grows one.
  */
+/* A drop, then the refill target and the spares it leaves. */
+static void rt_drop_expect(struct kunit *test, struct region *r,
+			   unsigned int target, unsigned int spare)
+{
+	region_drop(r);
+	rt_quiesce(r);
+	KUNIT_EXPECT_EQ(test, r->refill_target, target);
+	KUNIT_EXPECT_EQ(test, r->nr_spare, spare);
+	rt_check(test, r);
+}
+
 static void rt_refill_adaptive(struct kunit *test)
 {
 	struct region *r = rt_new(test, "rt-adapt", 0, 1);
@@ -845,21 +856,10 @@ static void rt_refill_adaptive(struct kunit *test)
 	 * recycles nothing, the reserve being full); the next ones halve it,
 	 * freeing the spares beyond max(2 * 1, target).
 	 */
+	rt_drop_expect(test, r, 8, 8);
+	rt_drop_expect(test, r, 4, 4);
 	region_drop(r);
-	rt_quiesce(r);
-	KUNIT_EXPECT_EQ(test, r->refill_target, 8U);
-	KUNIT_EXPECT_EQ(test, r->nr_spare, 8U);
-	region_drop(r);
-	rt_quiesce(r);
-	KUNIT_EXPECT_EQ(test, r->refill_target, 4U);
-	KUNIT_EXPECT_EQ(test, r->nr_spare, 4U);
-	rt_check(test, r);
-	region_drop(r);
-	region_drop(r);
-	rt_quiesce(r);
-	KUNIT_EXPECT_EQ(test, r->refill_target, 1U);
-	KUNIT_EXPECT_EQ(test, r->nr_spare, 2U);
-	rt_check(test, r);
+	rt_drop_expect(test, r, 1, 2);
 
 	/* A burst of four failures before the refill runs: doubled once. */
 	rt_quiesce(o);
@@ -1663,6 +1663,23 @@ static void rt_probe_block_install(void *data, const char *name,
  * installs, the block_install event fires for each, the identities hold
  * and a drop gives the stash back to the spare list.
  */
+static struct {
+	struct region *r;
+	struct completion done;
+	bool ok;
+} rt_stash_other;
+
+/* One whole-block allocation on this kthread's CPU, then wait to stop. */
+static int rt_stash_other_fn(void *data)
+{
+	rt_stash_other.ok = region_alloc(rt_stash_other.r, REGION_MAX_ALLOC,
+					 GFP_ATOMIC);
+	complete(&rt_stash_other.done);
+	while (!kthread_should_stop())
+		usleep_range(500, 1000);
+	return 0;
+}
+
 static void rt_stash_stats(struct kunit *test)
 {
 	struct region *r = rt_new_flags(test, "rt-stash", 0, 16,
@@ -1671,7 +1688,7 @@ static void rt_stash_stats(struct kunit *test)
 	u64 locked_installs = 0, stash_installs = 0;
 	struct region_stats st;
 	unsigned long flags;
-	int err, cpu;
+	int err, cpu, stash_cpu;
 
 	rt_quiesce(r);
 	rt_installs.name = "rt-stash";
@@ -1687,6 +1704,7 @@ static void rt_stash_stats(struct kunit *test)
 	locked_installs = r->installs;
 	stash_installs = rt_this_stash(r)->installs;
 	stashed = rt_this_stash(r)->nr;
+	stash_cpu = smp_processor_id();
 	local_irq_restore(flags);
 	unregister_trace_block_install(rt_probe_block_install, NULL);
 	tracepoint_synchronize_unregister();
@@ -1694,16 +1712,37 @@ static void rt_stash_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ok, 11U);
 	KUNIT_EXPECT_EQ(test, locked_installs, 1ULL);
 	KUNIT_EXPECT_EQ(test, stash_installs, 10ULL);
-	KUNIT_EXPECT_EQ(test, stashed, 2U);
+	/* Stash refills take this CPU's share (2 online CPUs): 7, then 4. */
+	KUNIT_EXPECT_EQ(test, num_online_cpus(), 2U);
+	KUNIT_EXPECT_EQ(test, stashed, 1U);
 	KUNIT_EXPECT_EQ(test, st.block_installs, 11ULL);
 	KUNIT_EXPECT_EQ(test, st.blocks_held, 11ULL);
-	/* 16 - 1 - 8 - 4 on the spare list, and 2 in the stash. */
+	/* 16 - 1 - 7 - 4 on the spare list, and 1 in the stash. */
 	KUNIT_EXPECT_EQ(test, st.reserve_blocks, 5ULL);
 	KUNIT_EXPECT_EQ(test, st.bytes_held,
 			st.bytes_live + st.bytes_free + st.bytes_wasted +
 			st.blocks_held * REGION_BLOCK_HDR);
 	KUNIT_EXPECT_EQ(test, rt_installs.events, 11U);
 	KUNIT_EXPECT_EQ(test, rt_installs.last_held, 11UL);
+	rt_check(test, r);
+
+	/*
+	 * The other CPU's first install takes the lock: its event counts the
+	 * blocks this CPU's stash put in use too (it said 1 when it counted
+	 * ->nr_in_use alone).
+	 */
+	err = register_trace_block_install(rt_probe_block_install, NULL);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	rt_stash_other.r = r;
+	init_completion(&rt_stash_other.done);
+	rt_start_thread(test, rt_stash_other_fn, NULL,
+			cpumask_any_but(cpu_online_mask, stash_cpu));
+	wait_for_completion(&rt_stash_other.done);
+	unregister_trace_block_install(rt_probe_block_install, NULL);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_TRUE(test, rt_stash_other.ok);
+	KUNIT_EXPECT_EQ(test, rt_installs.events, 12U);
+	KUNIT_EXPECT_EQ(test, rt_installs.last_held, 12UL);
 	rt_check(test, r);
 
 	region_drop(r);
@@ -1716,7 +1755,7 @@ static void rt_stash_stats(struct kunit *test)
 	region_get_stats(r, &st);
 	KUNIT_EXPECT_EQ(test, st.blocks_held, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.bytes_held, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.block_installs, 11ULL);
+	KUNIT_EXPECT_EQ(test, st.block_installs, 12ULL);
 	KUNIT_EXPECT_LE(test, st.reserve_blocks, 32ULL);
 	rt_check(test, r);
 	/* A second generation, left for region_destroy() (and kmemleak). */
