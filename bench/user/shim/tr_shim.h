@@ -11,6 +11,8 @@
 #define TR_PCPU_STRIDE		1024
 
 extern unsigned int nr_cpu_ids;
+/* Every "CPU" (thread slot) is online. */
+#define num_online_cpus()	nr_cpu_ids
 extern __thread unsigned long tr_pcpu_off;
 extern __thread int tr_cpu;
 
