@@ -628,6 +628,21 @@ static unsigned long region_blocks_in_use(struct region *r)
 }
 
 /*
+ * After an install, locked or from a stash, once out of the section: kick
+ * the reserve refill if asked, and emit block_install with the blocks in
+ * use counted one way for both (the locked path once left out the stashes').
+ */
+static void region_install_after(struct region *r, bool kick, bool installed,
+				 bool spare, unsigned long n)
+{
+	if (kick)
+		irq_work_queue(&r->refill_iw);
+	if (installed)
+		region_trace(block_install, r->name, region_blocks_in_use(r),
+			     spare, n);
+}
+
+/*
  * The slow path under the install lock.  Called with preemption disabled (an
  * RCU reader), so a block installed here cannot be freed by a drop before
  * this caller's region_alloc() has returned.
@@ -711,11 +726,7 @@ static void *region_install(struct region *r, unsigned long n,
 	kick = region_want_refill(r);
 out:
 	region_unlock(r, flags);
-	if (kick)
-		irq_work_queue(&r->refill_iw);
-	if (held)
-		region_trace(block_install, r->name, region_blocks_in_use(r),
-			     spare, n);
+	region_install_after(r, kick, held, spare, n);
 	return p;
 }
 
@@ -863,11 +874,7 @@ static void *region_stash_install(struct region *r, unsigned long n,
 out:
 	__this_cpu_dec(region_guard.locked);
 	local_irq_restore(flags);
-	if (kick)
-		irq_work_queue(&r->refill_iw);
-	if (installed)
-		region_trace(block_install, r->name, region_blocks_in_use(r),
-			     true, n);
+	region_install_after(r, kick, installed, true, n);
 	return p;
 }
 
